@@ -1,0 +1,73 @@
+"""Leadflow's Chalice app: routes and event handlers only. Each handler hands
+the event to chalicelib and returns its answer."""
+import os
+
+from chalice import AuthResponse, Chalice, Response
+
+from chalicelib.wiring import services
+from chalicelib.web import admin, confirm, forms
+from chalicelib.web.responses import answers_problems
+
+app = Chalice(app_name="leadflow")
+app.api.binary_types = ["image/gif"]
+
+# Chalice needs a literal ARN at import; the deployment template replaces it
+# with the table's real stream ARN (infra/), the local stack's pump ignores it.
+TABLE_STREAM_ARN = os.environ.get(
+    "LEADFLOW_TABLE_STREAM_ARN",
+    "arn:aws:dynamodb:eu-central-1:000000000000:table/leadflow/stream/placeholder",
+)
+
+
+@app.authorizer()
+def admin_token(auth_request):
+    from chalicelib.admin.access import authorize
+
+    who = authorize(auth_request.token, services().secrets)
+    return AuthResponse(routes=["*"] if who else [], principal_id=who.name if who else "anonymous")
+
+
+@app.route("/health", methods=["GET"])
+def health():
+    reachable = services().leads.reachable()
+    return Response(body={"status": "ok" if reachable else "unavailable"}, status_code=200 if reachable else 503)
+
+
+@app.route("/forms/{form_id}/submissions", methods=["POST"], content_types=["*/*"])
+def submit_form(form_id):
+    return forms.submit(services(), form_id, app.current_request)
+
+
+@app.route("/forms/{form_id}/submissions", methods=["OPTIONS"])
+@answers_problems
+def submit_form_preflight(form_id):
+    return forms.preflight(services(), form_id, app.current_request)
+
+
+@app.route("/confirm/{token}", methods=["GET"])
+def show_confirmation(token):
+    return confirm.show(services(), token)
+
+
+@app.route("/confirm/{token}", methods=["POST"], content_types=["*/*"])
+def confirm_opt_in(token):
+    return confirm.confirm(services(), token, app.current_request)
+
+
+@app.route("/leads", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def find_leads():
+    return admin.find_leads(services(), app.current_request.query_params)
+
+
+@app.route("/leads/{lead_id}", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def lead_detail(lead_id):
+    return admin.lead_detail(services(), lead_id)
+
+
+@app.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
+def on_table_change(event):
+    from chalicelib.stream.consumer import process_batch
+
+    return process_batch(event.to_dict()["Records"], services().stream_reactions)

@@ -1,0 +1,36 @@
+"""A lead as the admin API shows it: profile, status, consents with their
+evidence, activities, stage history and opt-in mails, from its items."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..storage.leads import plain
+from ..storage.models import ActivityItem, ConsentItem, LeadItem, OptInRequestItem, StageChangeItem
+
+_HIDDEN = {"pk", "sk", "version", "opt_in_token_hash", "pending_sks", "rate_window", "rate_count", "token_hash"}
+
+
+def _fields(item) -> dict[str, Any]:
+    return {k: plain(v) for k, v in item.attribute_values.items() if k not in _HIDDEN}
+
+
+def lead_view(items: Iterable, now_epoch: int) -> dict[str, Any] | None:
+    view: dict[str, Any] = {"consents": [], "activities": [], "stage_changes": [], "opt_in_mails": []}
+    lead = None
+    for item in items:
+        if item.expires_at is not None and item.expires_at <= now_epoch:
+            continue  # past its TTL: as good as deleted
+        if isinstance(item, LeadItem):
+            lead = _fields(item)
+        elif isinstance(item, ConsentItem):
+            view["consents"].append(_fields(item))
+        elif isinstance(item, ActivityItem):
+            view["activities"].append(_fields(item))
+        elif isinstance(item, StageChangeItem):
+            view["stage_changes"].append(_fields(item))
+        elif isinstance(item, OptInRequestItem):
+            view["opt_in_mails"].append(_fields(item))
+    if lead is None:
+        return None
+    lead.pop("expires_at", None)
+    return {**lead, **view}

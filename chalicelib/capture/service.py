@@ -1,0 +1,73 @@
+"""The capture use case: a form post in, stored facts out (or a reason not)."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from ..playbook import Playbook
+from ..storage.errors import LeadExists, VersionConflict
+from ..tokens import keyed_hash
+from .signup import RequestMeta, plan_signup, rate_window
+from .validation import RENDERED_AT, validate_submission
+
+_ATTEMPTS = 4
+
+
+class UnknownForm(LookupError):
+    pass
+
+
+def lead_id_for(email: str, lead_key: bytes) -> str:
+    return keyed_hash(lead_key, email)
+
+
+def looks_like_bot(form, values: Mapping[str, list[Any]], meta: RequestMeta) -> bool:
+    """A filled honeypot, or a post faster than a person can fill the form
+    (when the form tells its render time)."""
+    if any(v not in ("", None) for v in values.get(form.honeypot, [])):
+        return True
+    rendered = values.get(RENDERED_AT, [None])[0]
+    try:
+        rendered_s = float(rendered) / 1000
+    except (TypeError, ValueError):
+        return False
+    return meta.at.timestamp() - rendered_s < form.min_fill_seconds
+
+
+class Capture:
+    def __init__(self, playbook: Playbook, store, lead_key: bytes):
+        self._playbook = playbook
+        self._store = store
+        self._lead_key = lead_key
+
+    def form(self, form_id: str):
+        try:
+            return self._playbook.forms[form_id]
+        except KeyError:
+            raise UnknownForm(form_id) from None
+
+    def submit(self, form_id: str, values: Mapping[str, list[Any]], meta: RequestMeta) -> bool:
+        """Stores the submission; False when it was silently dropped as a bot.
+        Raises UnknownForm, InvalidSubmission or RateLimited (nothing stored)."""
+        form = self.form(form_id)
+        if looks_like_bot(form, values, meta):
+            return False
+        limits = self._playbook.capture
+        submission = validate_submission(form, values, check_mx=limits.check_mx)
+        lead_id = lead_id_for(submission.email, self._lead_key)
+        ip_counter = None
+        if meta.ip:
+            window = rate_window(meta.at, limits.per_ip.window_seconds)
+            ip_key = keyed_hash(self._lead_key, "ip:" + meta.ip)
+            ip_counter = (ip_key, window, limits.per_ip.window_seconds, limits.per_ip.limit)
+        # optimistic: most submissions are new addresses, stored with one
+        # transaction and no read; an existing lead costs a read and a retry
+        state = None
+        for _ in range(_ATTEMPTS):
+            write = plan_signup(lead_id, state, submission, form_id, form, meta,
+                                self._playbook.double_opt_in, limits)
+            try:
+                self._store.write_signup(write, ip_counter)
+                return True
+            except (LeadExists, VersionConflict):
+                state = self._store.signup_state(lead_id)
+        raise VersionConflict(f"lead kept changing during {_ATTEMPTS} attempts")

@@ -1,0 +1,74 @@
+"""Key material, read once per cold start.
+
+In AWS the values come from SSM / Secrets Manager into the environment of the
+function (see infra/); locally and in tests they are plain environment
+variables. Nothing here falls back to a built-in key: a deployment without
+keys must fail loudly, not sign with a public default.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Mapping
+
+
+class MissingSecret(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class AdminToken:
+    name: str
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Secrets:
+    lead_key: bytes
+    signing_keys: Mapping[str, bytes]
+    current_kid: str
+    admin_tokens: Mapping[str, AdminToken]  # sha256 hex of the bearer token -> who
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Secrets":
+        lead_key = _required(env, "LEADFLOW_LEAD_KEY").encode()
+        signing = []
+        for entry in _required(env, "LEADFLOW_SIGNING_KEYS").split(","):
+            kid, _, key = entry.strip().partition(":")
+            if not kid or not key:
+                raise MissingSecret("LEADFLOW_SIGNING_KEYS: expected 'kid:key[,kid:key...]'")
+            signing.append((kid, key.encode()))
+        return cls(
+            lead_key=lead_key,
+            signing_keys=dict(signing),
+            current_kid=signing[0][0],
+            admin_tokens=_admin_tokens(env),
+        )
+
+
+def hash_admin_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _admin_tokens(env: Mapping[str, str]) -> dict[str, AdminToken]:
+    """LEADFLOW_ADMIN_TOKENS holds 'name:scope+scope:sha256hex' entries (hashes
+    only, so the configuration never holds a usable token). The local stack's
+    LEADFLOW_ADMIN_TOKEN is a plain dev token, hashed here."""
+    tokens: dict[str, AdminToken] = {}
+    for entry in filter(None, (e.strip() for e in env.get("LEADFLOW_ADMIN_TOKENS", "").split(","))):
+        parts = entry.split(":")
+        if len(parts) != 3:
+            raise MissingSecret("LEADFLOW_ADMIN_TOKENS: expected 'name:scope+scope:sha256hex'")
+        name, scopes, digest = parts
+        tokens[digest.lower()] = AdminToken(name, frozenset(scopes.split("+")))
+    plain = env.get("LEADFLOW_ADMIN_TOKEN")
+    if plain:
+        tokens[hash_admin_token(plain)] = AdminToken("local", frozenset({"admin", "reporting"}))
+    return tokens
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name)
+    if not value:
+        raise MissingSecret(f"{name} is not set")
+    return value

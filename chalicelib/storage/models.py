@@ -1,0 +1,178 @@
+"""PynamoDB models of Leadflow's single table.
+
+One table keeps every item of a lead under one partition (`LEAD#<lead_id>`),
+so a lead's profile, consents, activities and opt-in requests are read with one
+Query and written together in one transaction; a lead id is a keyed hash of the
+normalised e-mail, so a re-submission finds its lead with a GetItem and the key
+does not show the address. Lookup items (opt-in tokens, rate counters) have
+partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
+
+| item            | pk                     | sk                    |
+| --------------- | ---------------------- | --------------------- |
+| lead profile    | LEAD#<lead_id>         | LEAD                  |
+| consent record  | LEAD#<lead_id>         | CONSENT#<at>#<id>     |
+| activity        | LEAD#<lead_id>         | ACT#<at>#<id>         |
+| opt-in request  | LEAD#<lead_id>         | DOI#<at>#<n>          |
+| stage change    | LEAD#<lead_id>         | STAGE#<at>#<to>       |
+| opt-in token    | TOKEN#<sha256(token)>  | TOKEN                 |
+| rate counter    | RATE#<scope>#<key>#<window> | RATE             |
+"""
+from __future__ import annotations
+
+import os
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    VersionAttribute,
+)
+from pynamodb.models import Model
+
+LEAD_PREFIX = "LEAD#"
+LEAD_SK = "LEAD"
+CONSENT_PREFIX = "CONSENT#"
+ACTIVITY_PREFIX = "ACT#"
+OPT_IN_PREFIX = "DOI#"
+TOKEN_PREFIX = "TOKEN#"
+TOKEN_SK = "TOKEN"
+STAGE_PREFIX = "STAGE#"
+RATE_PREFIX = "RATE#"
+RATE_SK = "RATE"
+
+
+def lead_pk(lead_id: str) -> str:
+    return LEAD_PREFIX + lead_id
+
+
+def opt_in_sk(request_id: str) -> str:
+    return OPT_IN_PREFIX + request_id
+
+
+class _TableMeta:
+    table_name = os.environ.get("LEADFLOW_TABLE", "leadflow")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-central-1"
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 5
+    max_retry_attempts = 3
+
+
+class _Item(Model):
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    # epoch seconds; DynamoDB's TTL deletes the item some time after, reads
+    # treat anything past it as absent
+    expires_at = NumberAttribute(null=True)
+
+
+class LeadItem(_Item):
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | confirmed | unsubscribed
+    stage = UnicodeAttribute()  # subscriber | lead | mql | sql | opportunity | customer
+    form_id = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    timezone = UnicodeAttribute()
+    profile = MapAttribute(default=dict)
+    attribution = MapAttribute(default=dict)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    confirmed_at = UnicodeAttribute(null=True)
+    # items written while the signup is unconfirmed; they carry a TTL that the
+    # confirmation removes
+    pending_sks = UnicodeSetAttribute(default=set)
+    # opt-in mails asked for (the newest request's number) and the token of
+    # the newest mail sent; an older token stops working when this changes
+    opt_in_requests = NumberAttribute(default=0)
+    opt_in_request_id = UnicodeAttribute(null=True)
+    opt_in_requested_at = UnicodeAttribute(null=True)
+    opt_in_token_hash = UnicodeAttribute(null=True)
+    # per-address submission rate: count within the window starting at
+    # rate_window (epoch seconds)
+    rate_window = NumberAttribute(default=0)
+    rate_count = NumberAttribute(default=0)
+    suppressed = BooleanAttribute(default=False)
+    version = VersionAttribute()
+
+
+class ConsentItem(_Item):
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    form_id = UnicodeAttribute()
+    consent_text = UnicodeAttribute()
+    consent_version = UnicodeAttribute()
+    given_at = UnicodeAttribute()
+    ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    page_url = UnicodeAttribute(null=True)
+    attribution = MapAttribute(default=dict)
+    confirmed_at = UnicodeAttribute(null=True)
+    confirmed_ip = UnicodeAttribute(null=True)
+    confirmed_user_agent = UnicodeAttribute(null=True)
+
+
+class ActivityItem(_Item):
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    at = UnicodeAttribute()
+    source = UnicodeAttribute()
+    data = MapAttribute(default=dict)
+
+
+class OptInRequestItem(_Item):
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    request_id = UnicodeAttribute()
+    number = NumberAttribute()
+    requested_at = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    token_hash = UnicodeAttribute(null=True)
+    sent_at = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    skipped = UnicodeAttribute(null=True)  # why no mail was sent
+
+
+class TokenItem(_Item):
+    """Looks an opt-in token's hash up. Kept past its validity (valid_until)
+    so that an expired link can be told apart from a wrong one."""
+
+    class Meta(_TableMeta):
+        pass
+
+    purpose = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    form_id = UnicodeAttribute()
+    valid_until = NumberAttribute()
+
+
+class StageChangeItem(_Item):
+    """Immutable record of a lifecycle stage change (history, funnel)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    from_stage = UnicodeAttribute()
+    to_stage = UnicodeAttribute()
+    at = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    score = NumberAttribute(null=True)
+
+
+class RateCounterItem(_Item):
+    class Meta(_TableMeta):
+        pass
+
+    count = NumberAttribute(default=0)

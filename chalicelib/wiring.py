@@ -1,0 +1,98 @@
+"""Builds the app's services once per cold start, each on first use (so a
+route that never mails never creates an SES client). The local stack and the
+tests replace parts (the clock, the mailer) through `configure`."""
+from __future__ import annotations
+
+import os
+from functools import cached_property
+
+from .clock import SystemClock
+
+
+class Services:
+    def __init__(self, env=None, **overrides):
+        self._env = os.environ if env is None else env
+        for name, value in overrides.items():
+            setattr(self, name, value)
+
+    @cached_property
+    def settings(self):
+        from .settings import Settings
+
+        return Settings.from_env(self._env)
+
+    @cached_property
+    def playbook(self):
+        from .playbook import load_playbook
+
+        return load_playbook(env=self._env)
+
+    @cached_property
+    def secrets(self):
+        from .secrets import Secrets
+
+        return Secrets.from_env(self._env)
+
+    @cached_property
+    def clock(self):
+        return SystemClock()
+
+    @cached_property
+    def signer(self):
+        from .tokens import Signer
+
+        return Signer(self.secrets.signing_keys, self.secrets.current_kid)
+
+    @cached_property
+    def ses(self):
+        import boto3
+
+        return boto3.client("ses", region_name=self.settings.region)
+
+    @cached_property
+    def mailer(self):
+        from .mail.ses import SesMailer
+
+        return SesMailer(self.ses, self.settings.mail_from, self.settings.configuration_set)
+
+    @cached_property
+    def leads(self):
+        from .storage.leads import LeadStore
+
+        return LeadStore(self.clock)
+
+    @cached_property
+    def capture(self):
+        from .capture.service import Capture
+
+        return Capture(self.playbook, self.leads, self.secrets.lead_key)
+
+    @cached_property
+    def opt_in(self):
+        from .consent.opt_in import OptIn
+        from .storage.opt_in import OptInStore
+
+        return OptIn(self.playbook, self.leads, OptInStore(self.clock), self.mailer, self.signer, self.clock,
+                     self.settings.public_url)
+
+    @cached_property
+    def stream_reactions(self):
+        from .stream.reactions import reactions
+
+        return reactions(self)
+
+
+_services: Services | None = None
+
+
+def services() -> Services:
+    global _services
+    if _services is None:
+        _services = Services()
+    return _services
+
+
+def configure(services_: Services | None) -> None:
+    """Replace (or with None, forget) the services: tests, local stack."""
+    global _services
+    _services = services_

@@ -1,0 +1,117 @@
+"""Integration fixtures: the Chalice app on moto in process, with the table
+created from infra/resources.yaml and a fixed, movable clock."""
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import re
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from chalicelib.clock import FixedClock
+from chalicelib.wiring import Services, configure
+from infra.local.streams import StreamReader
+from infra.resources import create_tables
+
+REGION = "eu-central-1"
+SENDER = "hello@leadflow.test"
+ADMIN = {"Authorization": "Bearer test-admin-token"}
+START = datetime(2026, 11, 23, 9, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        create_tables(dynamodb)
+        boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
+        yield dynamodb
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(START)
+
+
+@pytest.fixture
+def services(aws, clock):
+    built = Services(clock=clock)
+    configure(built)
+    yield built
+    configure(None)
+
+
+@pytest.fixture
+def client(services):
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+class Stream:
+    """Feeds the table's stream to the app's stream handler, like Lambda."""
+
+    def __init__(self, dynamodb, client):
+        arn = dynamodb.describe_table(TableName="leadflow")["Table"]["LatestStreamArn"]
+        self.reader = StreamReader(boto3.client("dynamodbstreams", region_name=REGION), arn, REGION)
+        self.client = client
+
+    def records(self):
+        return self.reader.read()
+
+    def deliver(self, records):
+        response = self.client.lambda_.invoke("on_table_change", {"Records": records})
+        return response.payload
+
+    def pump(self):
+        """Deliver everything new until nothing is left; returns the records."""
+        delivered = []
+        while True:
+            records = self.records()
+            if not records:
+                return delivered
+            result = self.deliver(records)
+            assert result == {"batchItemFailures": []}, result
+            delivered += records
+
+
+@pytest.fixture
+def stream(aws, client):
+    return Stream(aws, client)
+
+
+class Mailbox:
+    def messages(self):
+        return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
+    def parsed(self):
+        return [email.message_from_string(m.raw_data, policy=email.policy.default) for m in self.messages()]
+
+    def texts(self):
+        return [m.get_body(("plain",)).get_content() for m in self.parsed()]
+
+    def confirm_tokens(self):
+        """The confirmation token of each mail, oldest first."""
+        return [re.search(r"/confirm/([A-Za-z0-9_-]+)", text).group(1) for text in self.texts()]
+
+
+@pytest.fixture
+def mailbox(aws):
+    return Mailbox()
+
+
+def submit(client, form_id="demo", headers=None, **fields):
+    body = {"email": "ann@example.com", "consent": True, **fields}
+    return client.http.post(
+        f"/forms/{form_id}/submissions",
+        headers={"Content-Type": "application/json", **(headers or {})},
+        body=json.dumps(body),
+    )

@@ -41,10 +41,11 @@ def as_value_lists(fields: Mapping[str, Any]) -> dict[str, list[Any]]:
 
 
 def normalise_email(value: str, check_mx: bool = False) -> str:
-    """The address as an identity: syntax-checked, IDNA-normalised and lower-
-    cased whole (mailbox providers treat the local part case-insensitively)."""
+    """The address as an identity: syntax-checked, with the domain in its
+    ASCII (IDNA) form SES can deliver to, lower-cased whole (mailbox providers
+    treat the local part case-insensitively)."""
     result = validate_email(value, check_deliverability=check_mx)
-    return result.normalized.lower()
+    return (result.ascii_email or result.normalized).lower()
 
 
 def validate_submission(form: FormDefinition, values: Mapping[str, list[Any]], check_mx: bool = False) -> Submission:
@@ -63,7 +64,7 @@ def validate_submission(form: FormDefinition, values: Mapping[str, list[Any]], c
         except ValueError as exc:
             errors[name] = str(exc)
             continue
-        if value in (None, "", []):
+        if value in (None, "", [], False):
             if definition.required:
                 errors[name] = "is required"
             continue

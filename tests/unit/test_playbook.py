@@ -1,0 +1,54 @@
+import pytest
+import yaml
+
+from chalicelib.playbook import DEFAULT_PATH, PlaybookError, load_playbook, parse_playbook
+
+
+def shipped():
+    return yaml.safe_load(DEFAULT_PATH.read_text())
+
+
+def test_the_shipped_playbook_has_the_demo_form_with_its_fields():
+    form = load_playbook(env={}).forms["demo"]
+    assert {"email", "first_name", "last_name", "company", "job_title", "phone", "country", "company_size",
+            "industry", "consent", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
+            "referrer"} <= set(form.fields)
+    assert form.consent.version and form.locale in ("de", "en") and form.honeypot == "website"
+    assert form.allowed_origins[0] == "http://127.0.0.1:8001"
+
+
+def test_environment_values_fill_the_placeholders():
+    form = load_playbook(env={"LEADFLOW_LANDING_ORIGIN": "http://127.0.0.1:9001"}).forms["demo"]
+    assert form.allowed_origins[0] == "http://127.0.0.1:9001"
+    assert str(form.success_url) == "http://127.0.0.1:9001/thanks.html"
+
+
+@pytest.mark.parametrize("mutate, key", [
+    (lambda p: p["forms"]["demo"]["fields"]["email"].update(max_lenght=5), "forms.demo.fields.email.max_lenght"),
+    (lambda p: p["forms"]["demo"].update(locale="fr"), "forms.demo.locale"),
+    (lambda p: p["double_opt_in"].update(token_ttl_hours=-1), "double_opt_in.token_ttl_hours"),
+    (lambda p: p["forms"]["demo"]["fields"]["company_size"].pop("choices"), "forms.demo.fields.company_size"),
+    (lambda p: p["forms"]["demo"]["fields"].pop("consent"), "forms.demo"),
+    (lambda p: p["forms"]["demo"].update(allowed_origins=["https://x.example/path"]), "forms.demo.allowed_origins"),
+    (lambda p: p.update(colour="blue"), "colour"),
+])
+def test_a_bad_playbook_fails_naming_the_bad_key(mutate, key):
+    raw = shipped()
+    raw["forms"]["demo"]["allowed_origins"] = ["http://127.0.0.1:8001"]
+    raw["forms"]["demo"]["success_url"] = raw["forms"]["demo"]["confirmed_url"] = "http://127.0.0.1:8001/x"
+    mutate(raw)
+    with pytest.raises(PlaybookError) as raised:
+        parse_playbook(raw)
+    assert key in str(raised.value)
+
+
+def test_a_missing_variable_without_default_is_an_error(tmp_path):
+    path = tmp_path / "playbook.yaml"
+    path.write_text("version: '1'\nforms:\n  x:\n    success_url: ${NOWHERE}\n")
+    with pytest.raises(PlaybookError, match="NOWHERE"):
+        load_playbook(path, env={})
+
+
+def test_a_missing_file_is_an_error_not_a_crash(tmp_path):
+    with pytest.raises(PlaybookError, match="cannot read"):
+        load_playbook(tmp_path / "nope.yaml", env={})

@@ -1,0 +1,87 @@
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.capture.service import looks_like_bot
+from chalicelib.capture.signup import LeadState, RateLimited, RequestMeta, plan_signup
+from chalicelib.capture.validation import Submission
+from chalicelib.clock import epoch
+from chalicelib.playbook import load_playbook
+
+PLAYBOOK = load_playbook(env={})
+FORM = PLAYBOOK.forms["demo"]
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+SUBMISSION = Submission(email="ann@example.com", profile={"first_name": "Ann", "company": ""},
+                        attribution={"utm_source": "ads"})
+
+
+def plan(existing, at=NOW, submission=SUBMISSION):
+    return plan_signup("lead1", existing, submission, "demo", FORM, RequestMeta(at=at, ip="192.0.2.1"),
+                       PLAYBOOK.double_opt_in, PLAYBOOK.capture)
+
+
+def state(**overrides):
+    base = LeadState(lead_id="lead1", status="pending", version=3, profile={"first_name": "Old", "company": "ACME"},
+                     opt_in_requests=1, opt_in_requested_at=NOW - timedelta(hours=1), rate_window=0, rate_count=0,
+                     pending_items=2, expires_at=epoch(NOW + timedelta(days=6)))
+    return replace(base, **overrides)
+
+
+def test_a_new_address_becomes_a_pending_lead_with_the_first_opt_in_request_and_a_ttl():
+    write = plan(None)
+    assert write.is_new and write.status == "pending" and write.opt_in_request == 1
+    assert write.lead_expires_at == epoch(NOW + timedelta(days=7))
+    assert write.consent.consent_version == FORM.consent.version and write.consent.ip == "192.0.2.1"
+
+
+def test_a_lead_past_its_ttl_is_replaced_as_new_keeping_request_numbers_unique():
+    write = plan(state(expires_at=epoch(NOW) - 1, opt_in_requests=4))
+    assert write.is_new and write.expected_version == 3 and write.opt_in_request == 5
+
+
+def test_pending_resubmission_inside_the_cooldown_sends_nothing_new():
+    assert plan(state(opt_in_requested_at=NOW - timedelta(minutes=9))).opt_in_request is None
+
+
+def test_pending_resubmission_after_the_cooldown_asks_for_a_new_mail():
+    write = plan(state(opt_in_requested_at=NOW - timedelta(minutes=10)))
+    assert write.opt_in_request == 2 and write.expected_version == 3
+
+
+def test_resends_stop_at_the_cap():
+    cap = PLAYBOOK.double_opt_in.max_resends
+    assert plan(state(opt_in_requests=cap)).opt_in_request == cap + 1
+    assert plan(state(opt_in_requests=cap + 1)).opt_in_request is None
+
+
+def test_a_confirmed_lead_gets_its_profile_merged_non_empty_new_values_winning_and_no_mail():
+    write = plan(state(status="confirmed", expires_at=None))
+    assert write.opt_in_request is None and write.pending_expires_at is None
+    assert write.profile == {"first_name": "Ann", "company": "ACME"}
+    assert write.activity_data["form_id"] == "demo" and write.activity_data["utm_source"] == "ads"
+
+
+def test_an_unsubscribed_address_signing_up_again_starts_a_new_opt_in_but_the_lead_itself_does_not_expire():
+    write = plan(state(status="unsubscribed", expires_at=None, opt_in_requested_at=None))
+    assert write.opt_in_request == 2 and write.lead_expires_at is None and write.pending_expires_at
+
+
+def test_the_per_address_limit_raises_with_the_seconds_left_in_the_window():
+    window = PLAYBOOK.capture.per_email.window_seconds
+    start = epoch(NOW) // window * window
+    full = state(rate_window=start, rate_count=PLAYBOOK.capture.per_email.limit)
+    with pytest.raises(RateLimited) as raised:
+        plan(full)
+    assert raised.value.retry_after == start + window - epoch(NOW)
+    assert plan(replace(full, rate_window=start - window)).rate_count == 1
+
+
+def test_honeypot_and_too_fast_posts_look_like_bots():
+    meta = RequestMeta(at=NOW)
+    assert looks_like_bot(FORM, {"website": ["http://spam"]}, meta)
+    assert not looks_like_bot(FORM, {"website": [""]}, meta)
+    rendered_ms = (NOW.timestamp() - 1) * 1000
+    assert looks_like_bot(FORM, {"_rendered_at": [str(rendered_ms)]}, meta)
+    assert not looks_like_bot(FORM, {"_rendered_at": [str(rendered_ms - 5000)]}, meta)
+    assert not looks_like_bot(FORM, {"_rendered_at": ["garbage"]}, meta)

@@ -21,3 +21,8 @@ for _name, _value in TEST_ENV.items():
     os.environ[_name] = _value
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("LEADFLOW_PLAYBOOK", None)
+
+# moto copies whole tables for every transaction; see infra/local/moto_fixes.py
+from infra.local import moto_fixes  # noqa: E402
+
+moto_fixes.apply()

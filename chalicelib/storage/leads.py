@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -25,7 +24,6 @@ from .models import (
     OptInRequestItem,
     RateCounterItem,
     StageChangeItem,
-    _TableMeta,
     lead_pk,
     opt_in_sk,
 )
@@ -57,7 +55,8 @@ def plain(value: Any) -> Any:
 
 
 def transaction() -> TransactWrite:
-    return TransactWrite(connection=Connection(region=_TableMeta.region))
+    # reuse the models' connection: a new one builds a botocore client (~0.2 s)
+    return TransactWrite(connection=LeadItem._get_connection().connection)
 
 
 def reasons(error: TransactWriteError) -> list[str | None]:

@@ -56,6 +56,11 @@ def client(services):
         yield test_client
 
 
+def stored_items(dynamodb):
+    """Every item in the table (tests only: the app itself never scans)."""
+    return dynamodb.scan(TableName="leadflow", ConsistentRead=True)["Items"]
+
+
 class Stream:
     """Feeds the table's stream to the app's stream handler, like Lambda."""
 

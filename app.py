@@ -24,7 +24,9 @@ def admin_token(auth_request):
     from chalicelib.admin.access import authorize
 
     who = authorize(auth_request.token, services().secrets)
-    return AuthResponse(routes=["*"] if who else [], principal_id=who.name if who else "anonymous")
+    if who is None:
+        raise Exception("Unauthorized")  # API Gateway's 401 (a Deny would be 403)
+    return AuthResponse(routes=["*"], principal_id=who.name)
 
 
 @app.route("/health", methods=["GET"])

@@ -22,7 +22,10 @@ for _name, _value in TEST_ENV.items():
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("LEADFLOW_PLAYBOOK", None)
 
-# moto copies whole tables for every transaction; see infra/local/moto_fixes.py
-from infra.local import moto_fixes  # noqa: E402
+# emulator fixes shared with the local stack: moto copies whole tables for
+# every transaction; Chalice's local gateway turns an authorizer's
+# "Unauthorized" into a 500 where API Gateway answers 401
+from infra.local import chalice_fixes, moto_fixes  # noqa: E402
 
 moto_fixes.apply()
+chalice_fixes.apply()

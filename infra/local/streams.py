@@ -31,16 +31,16 @@ def lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[
     body = dict(record["dynamodb"])
     created = body.get("ApproximateCreationDateTime")
     if isinstance(created, datetime):
-        body["ApproximateCreationDateTime"] = created.timestamp()
+        body["ApproximateCreationDateTime"] = int(created.timestamp())
     for image in ("Keys", "NewImage", "OldImage"):
         if image in body:
             body[image] = _b64_binaries(body[image])
     return {
         "eventID": record["eventID"],
         "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
-        "awsRegion": record.get("awsRegion", region),
+        "awsRegion": region,  # moto reports us-east-1 whatever the table's region
         "dynamodb": body,
         "eventSourceARN": stream_arn,
     }

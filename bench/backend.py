@@ -1,0 +1,73 @@
+"""A moto server on loopback as the benchmarks' backend (the same HTTP path
+the local stack uses), with the app's table created from infra/."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+BENCH_ENV = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+    "AWS_REGION": "eu-central-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "LEADFLOW_TABLE": "leadflow",
+    "LEADFLOW_LEAD_KEY": "bench-lead-key",
+    "LEADFLOW_SIGNING_KEYS": "k1:bench-signing-key",
+    "LEADFLOW_ADMIN_TOKEN": "bench-admin-token",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# moto in its own process, like a remote DynamoDB: sharing the benchmark's
+# interpreter would make the client and the server compete for one GIL
+_SERVER = (
+    "import logging, sys; logging.getLogger('werkzeug').setLevel(logging.ERROR);"
+    "from infra.local import moto_fixes; moto_fixes.apply();"
+    "from moto.server import main; main(['-H', '127.0.0.1', '-p', sys.argv[1]])"
+)
+
+
+def _wait_for(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError("moto server did not start")
+
+
+@contextmanager
+def moto_backend():
+    os.environ.update(BENCH_ENV)
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-c", _SERVER, str(port)], stderr=subprocess.DEVNULL)
+    _wait_for(port)
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+    try:
+        import boto3
+
+        from infra.resources import create_tables
+
+        dynamodb = boto3.client("dynamodb")
+        create_tables(dynamodb)
+        boto3.client("ses").verify_email_identity(EmailAddress="hello@leadflow.example")
+        yield dynamodb
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]

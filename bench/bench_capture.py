@@ -1,0 +1,49 @@
+"""Capture request (the app's handler for POST /forms/demo/submissions, with
+its validation, keyed hash and one TransactWriteItems) against a bare PutItem
+of one item, both to the same moto server over loopback HTTP, in one run."""
+from __future__ import annotations
+
+import json
+import time
+
+from .backend import moto_backend, percentile
+
+ROUNDS = 300
+
+
+def main() -> None:
+    with moto_backend() as dynamodb:
+        from chalice.local import LambdaContext
+
+        from app import app
+        from chalicelib.wiring import services
+
+        event = json.loads(open("events/apigateway/form-submission-json.json").read())
+        body = json.loads(event["body"])
+
+        def capture(n: int) -> None:
+            # distinct addresses and IPs: new leads, no rate limit in the way
+            event["body"] = json.dumps({**body, "email": f"bench{n}@example.com"})
+            event["requestContext"]["identity"]["sourceIp"] = f"198.51.{n // 250}.{n % 250}"
+            response = app(event, LambdaContext("api_handler", 512))
+            assert response["statusCode"] == 202, response
+
+        def bare_put(n: int) -> None:
+            dynamodb.put_item(TableName="leadflow", Item={"pk": {"S": f"BENCH#{n}"}, "sk": {"S": "LEAD"},
+                                                          "email": {"S": f"bench{n}@example.com"}})
+
+        services().capture  # build adapters once, as a warm Lambda has them
+        capture(-1), bare_put(-1)
+        timings = {"capture": [], "put": []}
+        for n in range(ROUNDS):  # interleaved so drift hits both alike
+            for name, call in (("capture", capture), ("put", bare_put)):
+                start = time.perf_counter()
+                call(n)
+                timings[name].append(time.perf_counter() - start)
+        for p in (50, 95):
+            c, b = percentile(timings["capture"], p), percentile(timings["put"], p)
+            print(f"p{p}: capture {c * 1000:.2f} ms, bare PutItem {b * 1000:.2f} ms, ratio {c / b:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -4,12 +4,14 @@ import os
 
 from chalice import AuthResponse, Chalice, Response
 
+from chalicelib import logs
 from chalicelib.wiring import services
 from chalicelib.web import admin, confirm, forms
 from chalicelib.web.responses import answers_problems
 
 app = Chalice(app_name="leadflow")
 app.api.binary_types = ["image/gif"]
+logs.install(app.log)
 
 # Chalice needs a literal ARN at import; the deployment template replaces it
 # with the table's real stream ARN (infra/), the local stack's pump ignores it.

@@ -66,6 +66,7 @@ def test_rotation_signs_with_the_new_key_and_still_verifies_the_old_ones(secret)
 
 def test_an_added_admin_token_is_stored_only_as_its_hash(secret, capsys):
     client, arn = secret
+    keys.main(["rotate-signing-key", "--secret-id", arn], client)
     keys.main(["add-admin-token", "--secret-id", arn, "ops", "admin+reporting"], client)
     token = capsys.readouterr().out.rsplit(": ", 1)[1].strip()
 

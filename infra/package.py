@@ -253,10 +253,13 @@ def _skips(resource: dict[str, Any], skips: list[tuple[str, str]]) -> dict[str, 
     return metadata
 
 
+def load_infra() -> dict[str, Any]:
+    return yaml.safe_load(RESOURCES.read_text())
+
+
 def package(stage: str, out_dir: Path, region: str) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
-    infra = yaml.safe_load(RESOURCES.read_text())
-    template = build(chalice_package(stage, out_dir, region), infra)
+    template = build(chalice_package(stage, out_dir, region), load_infra())
     target = out_dir / "template.json"
     target.write_text(json.dumps(template, indent=2) + "\n")
     return target

@@ -1,7 +1,8 @@
 """Key material, read once per cold start.
 
-In AWS the values come from SSM / Secrets Manager into the environment of the
-function (see infra/); locally and in tests they are plain environment
+In AWS they are one Secrets Manager secret (a JSON object keyed by the
+variable names below) named by LEADFLOW_SECRETS_ARN and fetched once per cold
+start (see infra/); locally and in tests they are plain environment
 variables. Nothing here falls back to a built-in key: a deployment without
 keys must fail loudly, not sign with a public default.
 """
@@ -9,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Mapping
+
+
+SECRET_NAMES = ("LEADFLOW_LEAD_KEY", "LEADFLOW_SIGNING_KEYS", "LEADFLOW_ADMIN_TOKENS")
 
 
 class MissingSecret(RuntimeError):
@@ -28,6 +32,17 @@ class Secrets:
     signing_keys: Mapping[str, bytes]
     current_kid: str
     admin_tokens: Mapping[str, AdminToken]  # sha256 hex of the bearer token -> who
+
+    @classmethod
+    def load(cls, env: Mapping[str, str], fetch: Callable[[str], Mapping[str, str]]) -> "Secrets":
+        """From the secret named by LEADFLOW_SECRETS_ARN when it is set (its
+        values replace, never mix with, the environment's), else from env."""
+        secret_id = env.get("LEADFLOW_SECRETS_ARN")
+        if not secret_id:
+            return cls.from_env(env)
+        document = fetch(secret_id)
+        plain = {k: v for k, v in env.items() if k not in SECRET_NAMES}
+        return cls.from_env({**plain, **{k: document[k] for k in SECRET_NAMES if k in document}})
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Secrets":

@@ -29,9 +29,10 @@ class Services:
 
     @cached_property
     def secrets(self):
+        from .secret_store import fetch_secret_json
         from .secrets import Secrets
 
-        return Secrets.from_env(self._env)
+        return Secrets.load(self._env, lambda secret_id: fetch_secret_json(secret_id, self.settings.region))
 
     @cached_property
     def clock(self):

@@ -35,6 +35,7 @@ class Mailbox:
         self._account = account
         self._region = region
         self._sends: dict[str, SentMail] = {}
+        self._parsed: dict[str, dict] = {}  # sent messages never change: parse each once
         self._lock = threading.Lock()
 
     def record(self, sent: SentMail) -> None:
@@ -46,16 +47,20 @@ class Mailbox:
         return ses_backends[self._account][self._region]
 
     def messages(self, to: str | None = None) -> list[dict]:
-        found = [self._as_dict(m) for m in list(self._backend().sent_messages)]
-        if to:
-            found = [m for m in found if any(to.lower() in r.lower() for r in m["to"])]
+        found = []
+        for sent in list(self._backend().sent_messages):
+            message = self._parsed.get(sent.id) or self._parsed.setdefault(sent.id, self._as_dict(sent))
+            if not to or any(to.lower() in r.lower() for r in message["to"]):
+                extra = self._sends.get(sent.id)
+                found.append({**message, "configuration_set": extra.configuration_set if extra else None,
+                              "tags": dict(extra.tags) if extra else {}})
         return found
 
     def message(self, message_id: str) -> dict | None:
         return next((m for m in self.messages() if m["id"] == message_id), None)
 
-    def _as_dict(self, sent) -> dict:
-        extra = self._sends.get(sent.id)
+    @staticmethod
+    def _as_dict(sent) -> dict:
         if hasattr(sent, "raw_data"):
             raw = sent.raw_data
             # moto adds the MIME To/Cc to the envelope recipients: list each once
@@ -74,8 +79,6 @@ class Mailbox:
             "html": _part(message, "html"),
             "headers": _headers(message),
             "raw": raw,
-            "configuration_set": extra.configuration_set if extra else None,
-            "tags": dict(extra.tags) if extra else {},
         }
 
 

@@ -33,7 +33,7 @@ from chalice.local import LambdaContext
 from .schedules import Schedule, expression_text
 from .streams import StreamReader
 
-log = logging.getLogger("leadflow.local.pump")
+log = logging.getLogger("local_stack.pump")
 
 SQS_MAX_RECEIVE = 10  # per ReceiveMessage call
 

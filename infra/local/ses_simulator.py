@@ -16,7 +16,7 @@ from chalicelib.clock import iso
 
 from .aws import SentMail
 
-log = logging.getLogger("leadflow.local.ses")
+log = logging.getLogger("local_stack.ses")
 
 SIMULATED = {"bounce@simulator.amazonses.com": "Bounce", "complaint@simulator.amazonses.com": "Complaint"}
 

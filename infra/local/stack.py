@@ -8,7 +8,6 @@ at import) is imported, so every boto3 and PynamoDB client talks to the
 embedded server and never to a real account."""
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
@@ -22,8 +21,6 @@ from chalicelib.clock import AdjustableClock
 
 from .aws import EmbeddedAws, SentMail
 
-log = logging.getLogger("leadflow.local")
-
 HOST = "127.0.0.1"
 # the stream mapping's on-failure destination declared in infra/resources.yaml
 STREAM_FAILURE_QUEUE = "StreamFailureQueue"
@@ -33,7 +30,6 @@ DEV_DEFAULTS = {
     "LEADFLOW_SIGNING_KEYS": "local:local-dev-signing-key",
     "LEADFLOW_ADMIN_TOKEN": "leadflow-local-admin",
 }
-
 
 @dataclass(frozen=True)
 class Options:
@@ -45,7 +41,6 @@ class Options:
     def from_env(cls, env=os.environ) -> "Options":
         return cls(port=int(env.get("LEADFLOW_PORT") or 8000), quiet=env.get("LEADFLOW_LOCAL_QUIET") == "1",
                    stream_retries=int(env.get("LEADFLOW_LOCAL_STREAM_RETRIES") or 2))
-
 
 class LocalStack:
     def __init__(self, options: Options):
@@ -145,7 +140,6 @@ class LocalStack:
         lines += [f"  Not pumped    {ignored}" for ignored in self.pump.ignored]
         lines.append("Ctrl-C stops everything.")
         return "\n".join(lines)
-
 
 def run(options: Options) -> None:
     """Start, print where everything is, serve until SIGINT/SIGTERM."""

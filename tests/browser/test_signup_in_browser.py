@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import start_stack
+from tests.e2e.conftest import stack  # noqa: F401 (the module's stack fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -17,13 +17,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 # the machine's closed network otherwise floods chromium with refused connections
 FLAGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-quic", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    running = start_stack(tmp_path_factory.mktemp("stack") / "stack.log")
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from .conftest import start_stack
+from infra.local.launch import start_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -21,6 +21,10 @@ class AdjustableClock(SystemClock):
     def now(self) -> datetime:
         return super().now() + timedelta(seconds=self._offset)
 
+    @property
+    def offset_seconds(self) -> float:
+        return self._offset
+
     def advance(self, seconds: float) -> datetime:
         if seconds < 0:
             raise ValueError("the clock never goes backwards")

@@ -56,21 +56,22 @@ class StreamReader:
         self._region = region
         self._iterators: dict[str, str | None] = {}
 
-    def _shards(self) -> list[str]:
+    def shards(self) -> list[str]:
         description = self._client.describe_stream(StreamArn=self._arn)["StreamDescription"]
         return [shard["ShardId"] for shard in description["Shards"]]
 
+    def read_shard(self, shard: str, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` records of one shard that arrived since the last read."""
+        if shard not in self._iterators:
+            self._iterators[shard] = self._client.get_shard_iterator(
+                StreamArn=self._arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+        iterator = self._iterators[shard]
+        if iterator is None:
+            return []
+        page = self._client.get_records(ShardIterator=iterator, Limit=limit)
+        self._iterators[shard] = page.get("NextShardIterator")
+        return [lambda_record(r, self._arn, self._region) for r in page["Records"]]
+
     def read(self, limit: int = 1000) -> list[dict[str, Any]]:
-        records = []
-        for shard in self._shards():
-            if shard not in self._iterators:
-                self._iterators[shard] = self._client.get_shard_iterator(
-                    StreamArn=self._arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            iterator = self._iterators[shard]
-            if iterator is None:
-                continue
-            page = self._client.get_records(ShardIterator=iterator, Limit=limit)
-            self._iterators[shard] = page.get("NextShardIterator")
-            records += [lambda_record(r, self._arn, self._region) for r in page["Records"]]
-        return records
+        return [record for shard in self.shards() for record in self.read_shard(shard, limit)]

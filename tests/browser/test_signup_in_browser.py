@@ -1,0 +1,69 @@
+"""A person's path through the local stack in Debian's chromium: landing
+page, HTML form, mailbox, confirm link, button, confirmed page. Each step's
+screenshot is kept under test-artifacts/browser/."""
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import stack  # noqa: F401 (the module's stack fixture)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+# the machine's closed network otherwise floods chromium with refused connections
+FLAGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-quic", "--no-first-run"]
+
+
+@pytest.fixture
+def page():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        args = FLAGS + (["--no-sandbox"] if os.geteuid() == 0 else [])
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def test_signup_confirm_in_the_browser(stack, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    email = f"browser-{uuid.uuid4().hex[:8]}@example.com"
+
+    def shot(step):
+        page.screenshot(path=str(ARTIFACTS / f"{step}.png"), full_page=True)
+
+    page.goto(f"{stack.landing}/")
+    form = page.locator("#html-form")
+    form.locator("input[name=email]").fill(email)
+    form.locator("input[name=first_name]").fill("Berta")
+    form.locator("input[name=consent]").check()
+    shot("1-landing-filled")
+    # a person takes longer than the form's min_fill_seconds (2) to fill it
+    page.wait_for_timeout(2100)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"{stack.landing}/thanks.html")
+    shot("2-thanks")
+
+    page.request.post(f"{stack.api}/_local/drain")
+    page.goto(f"{stack.api}/_local/mailbox/?to={email}")
+    message = page.locator("article.message")
+    assert message.count() == 1
+    shot("3-mailbox")
+
+    page.frame_locator("article.message iframe.html").locator("a[href*='/confirm/']").first.click()
+    page.wait_for_url(f"{stack.api}/confirm/*")
+    shot("4-confirm-page")
+
+    page.locator("form[method=post] button, form[method=post] input[type=submit]").first.click()
+    page.wait_for_url(f"{stack.landing}/confirmed.html*")
+    assert "bestätigt" in page.content()
+    shot("5-confirmed")

@@ -137,6 +137,9 @@ class _Creator:
         self.region = region
         self.account = account
         self.created = Deployment()
+        # resources that exist only in AWS (KMS keys, alarms, IAM): references
+        # to them resolve to a marker, as nothing local uses their value
+        self.aws_only: set[str] = set()
 
     # --- intrinsics ------------------------------------------------------
     def resolve(self, value: Any) -> Any:
@@ -147,6 +150,8 @@ class _Creator:
                     return self._ref(inner)
                 if key == "Fn::GetAtt":
                     logical_id, attribute = inner if isinstance(inner, list) else inner.split(".", 1)
+                    if logical_id in self.aws_only:
+                        return f"aws-only:{logical_id}.{attribute}"
                     return self.created[logical_id].attribute(attribute)
                 if key == "Fn::Sub":
                     return self._sub(inner)
@@ -161,7 +166,9 @@ class _Creator:
     def _ref(self, name: str) -> str:
         pseudo = {"AWS::Region": self.region, "AWS::AccountId": self.account,
                   "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
-        return pseudo[name] if name in pseudo else self.created[name].ref
+        if name in pseudo:
+            return pseudo[name]
+        return f"aws-only:{name}" if name in self.aws_only else self.created[name].ref
 
     def _sub(self, inner: Any) -> str:
         text, variables = (inner[0], self.resolve(inner[1])) if isinstance(inner, list) else (inner, {})
@@ -189,7 +196,8 @@ class _Creator:
             "AWS::SES::EmailIdentity": self._email_identity,
         }.get(resource["Type"])
         if creator is None:
-            return None  # AWS-only (alarms, IAM, policies): nothing to run locally
+            self.aws_only.add(logical_id)  # alarms, IAM, KMS, policies: nothing to run locally
+            return None
         created = creator(logical_id, resource, self.resolve(resource.get("Properties") or {}))
         if created is not None:
             created.env_var = resource.get("Metadata", {}).get("Leadflow", {}).get("EnvVar")

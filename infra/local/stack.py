@@ -82,11 +82,14 @@ class LocalStack:
 
         from infra.resources import create_resources
 
+        from . import chalice_fixes, moto_fixes
         from .mailbox import Mailbox
         from .pump import EventPump
         from .ses_simulator import SesSimulator
         from .web import DevRoutes, api_server, landing_server
 
+        moto_fixes.apply()  # transactions in O(items touched), not O(table)
+        chalice_fixes.apply()  # an authorizer's "Unauthorized" is a 401, as in API Gateway
         self.aws.start()
         self._environment()
         deployment = create_resources(self.client, region=self.region, account=self.account)

@@ -106,3 +106,21 @@ def test_json_is_not_needed_for_one_click(client, stream, mailbox, services):
     response = client.http.post(path(services, ann["lead_id"]), headers={"Content-Type": "application/json"},
                                 body=json.dumps({}))
     assert response.status_code == 200 and lead(client)["status"] == "unsubscribed"
+
+
+def test_an_unconfirmed_leads_withdrawal_expires_with_it_unless_it_confirms_after_all(client, stream, mailbox,
+                                                                                      services, aws):
+    submit(client)
+    stream.pump()
+    ann = lead(client)
+    client.http.post(path(services, ann["lead_id"]), headers=FORM, body=ONE_CLICK_BODY)
+    ann = lead(client)
+    assert ann["status"] == "unsubscribed"
+    lead_ttl = services.leads.get(ann["lead_id"]).expires_at
+    assert ann["withdrawals"][0]["expires_at"] == lead_ttl  # no orphaned evidence once the lead expires
+
+    assert client.http.post(f"/confirm/{mailbox.confirm_tokens()[-1]}").status_code == 303
+    ann = lead(client)
+    assert ann["status"] == "confirmed"
+    assert "expires_at" not in ann["withdrawals"][0]
+    assert all("expires_at" not in a for a in ann["activities"])

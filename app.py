@@ -75,3 +75,31 @@ def on_table_change(event):
     from chalicelib.stream.consumer import process_batch
 
     return process_batch(event.to_dict()["Records"], services().stream_reactions)
+
+
+# --- unsubscribe and suppression -------------------------------------------
+# a placeholder ARN like the stream's: the deployment template sets the queue's
+SES_EVENTS_QUEUE_ARN = os.environ.get(
+    "LEADFLOW_SES_EVENTS_QUEUE_ARN", "arn:aws:sqs:eu-central-1:000000000000:leadflow-ses-events"
+)
+
+
+@app.route("/unsubscribe/{token}", methods=["GET", "HEAD"])
+def show_unsubscribe(token):
+    from chalicelib.web import unsubscribe
+
+    return unsubscribe.show(services(), token)
+
+
+@app.route("/unsubscribe/{token}", methods=["POST"], content_types=["*/*"])
+def unsubscribe_lead(token):
+    from chalicelib.web import unsubscribe
+
+    return unsubscribe.unsubscribe(services(), token, app.current_request)
+
+
+@app.on_sqs_message(queue_arn=SES_EVENTS_QUEUE_ARN, batch_size=10)
+def on_ses_event(event):
+    from chalicelib.suppression.consumer import process_ses_events
+
+    return process_ses_events(event.to_dict(), services().suppression)

@@ -74,7 +74,25 @@ class Services:
         from .storage.opt_in import OptInStore
 
         return OptIn(self.playbook, self.leads, OptInStore(self.clock), self.mailer, self.signer, self.clock,
-                     self.settings.public_url)
+                     self.settings.public_url, self.suppression)
+
+    @cached_property
+    def opt_outs(self):
+        from .storage.opt_out import OptOutStore
+
+        return OptOutStore()
+
+    @cached_property
+    def suppression(self):
+        from .suppression.service import Suppression
+
+        return Suppression(self.playbook.suppression, self.leads, self.opt_outs, self.secrets.lead_key)
+
+    @cached_property
+    def unsubscribe(self):
+        from .consent.unsubscribe import Unsubscribe
+
+        return Unsubscribe(self.leads, self.opt_outs, self.signer, self.clock, self.settings.public_url)
 
     @cached_property
     def stream_reactions(self):

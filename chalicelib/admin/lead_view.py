@@ -1,11 +1,11 @@
 """A lead as the admin API shows it: profile, status, consents with their
-evidence, activities, stage history and opt-in mails, from its items."""
+evidence, consent withdrawals, activities, stage history and opt-in mails, from its items."""
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from ..storage.leads import plain
-from ..storage.models import ActivityItem, ConsentItem, LeadItem, OptInRequestItem, StageChangeItem
+from ..storage.models import ActivityItem, ConsentItem, LeadItem, OptInRequestItem, StageChangeItem, WithdrawalItem
 
 _HIDDEN = {"pk", "sk", "version", "opt_in_token_hash", "pending_sks", "rate_window", "rate_count", "token_hash"}
 
@@ -15,7 +15,8 @@ def _fields(item) -> dict[str, Any]:
 
 
 def lead_view(items: Iterable, now_epoch: int) -> dict[str, Any] | None:
-    view: dict[str, Any] = {"consents": [], "activities": [], "stage_changes": [], "opt_in_mails": []}
+    view: dict[str, Any] = {"consents": [], "withdrawals": [], "activities": [], "stage_changes": [],
+                            "opt_in_mails": []}
     lead = None
     for item in items:
         if item.expires_at is not None and item.expires_at <= now_epoch:
@@ -24,6 +25,8 @@ def lead_view(items: Iterable, now_epoch: int) -> dict[str, Any] | None:
             lead = _fields(item)
         elif isinstance(item, ConsentItem):
             view["consents"].append(_fields(item))
+        elif isinstance(item, WithdrawalItem):
+            view["withdrawals"].append(_fields(item))
         elif isinstance(item, ActivityItem):
             view["activities"].append(_fields(item))
         elif isinstance(item, StageChangeItem):

@@ -21,6 +21,7 @@ from ..mail.templates import render_mail
 from ..storage.errors import VersionConflict
 from ..storage.opt_in import AlreadySent
 from ..tokens import hash_token, new_opt_in_token
+from .permission import OPT_IN, mail_refusal
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class LinkState:
 
 
 class OptIn:
-    def __init__(self, playbook, leads, store, mailer, signer, clock, public_url: str):
+    def __init__(self, playbook, leads, store, mailer, signer, clock, public_url: str, suppression):
         self._playbook = playbook
         self._leads = leads
         self._store = store
@@ -40,6 +41,7 @@ class OptIn:
         self._signer = signer
         self._clock = clock
         self._public_url = public_url
+        self._suppression = suppression
 
     # --- sending (stream consumer) -------------------------------------
     def send_requested_mail(self, lead_id: str, request_id: str) -> str:
@@ -75,17 +77,13 @@ class OptIn:
         self._store.record_sent(lead_id, request_id, message_id, iso(self._clock.now()))
         return "sent"
 
-    @staticmethod
-    def _reason_not_to_send(lead, request_id: str) -> str | None:
-        if lead is None:
-            return "lead gone"
-        if lead.status == "confirmed":
-            return "already confirmed"
-        if lead.suppressed:
-            return "suppressed"
-        if lead.opt_in_request_id != request_id:
+    def _reason_not_to_send(self, lead, request_id: str) -> str | None:
+        if lead is not None and lead.opt_in_request_id != request_id:
             return "superseded"
-        return None
+        # the address's own entry too: a suppressed address that signs up
+        # anew (after an erasure) is a new lead without the flag
+        address_suppressed = lead is not None and not lead.suppressed and self._suppression.is_suppressed(lead.email)
+        return mail_refusal(lead, OPT_IN, address_suppressed)
 
     # --- confirming (HTTP) ----------------------------------------------
     def link_state(self, token: str) -> LinkState:

@@ -18,12 +18,14 @@ from .models import (
     RATE_PREFIX,
     RATE_SK,
     STAGE_PREFIX,
+    WITHDRAWAL_PREFIX,
     ActivityItem,
     ConsentItem,
     LeadItem,
     OptInRequestItem,
     RateCounterItem,
     StageChangeItem,
+    WithdrawalItem,
     lead_pk,
     opt_in_sk,
 )
@@ -31,7 +33,8 @@ from .models import (
 
 def model_for(sk: str):
     for prefix, model in ((CONSENT_PREFIX, ConsentItem), (ACTIVITY_PREFIX, ActivityItem),
-                          (OPT_IN_PREFIX, OptInRequestItem), (STAGE_PREFIX, StageChangeItem)):
+                          (OPT_IN_PREFIX, OptInRequestItem), (STAGE_PREFIX, StageChangeItem),
+                          (WITHDRAWAL_PREFIX, WithdrawalItem)):
         if sk.startswith(prefix):
             return model
     return LeadItem

@@ -14,8 +14,14 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 | activity        | LEAD#<lead_id>         | ACT#<at>#<id>         |
 | opt-in request  | LEAD#<lead_id>         | DOI#<at>#<n>          |
 | stage change    | LEAD#<lead_id>         | STAGE#<at>#<to>       |
+| consent withdrawal | LEAD#<lead_id>      | WITHDRAWAL#<at>#<id>  |
 | opt-in token    | TOKEN#<sha256(token)>  | TOKEN                 |
 | rate counter    | RATE#<scope>#<key>#<window> | RATE             |
+| suppression     | SUPPRESS#<address key> | SUPPRESS              |
+| soft bounce     | SUPPRESS#<address key> | SOFT#<at>#<message id> |
+
+Suppression partitions are keyed by a keyed hash of the address (not the
+lead id), so they outlive the lead's erasure and hold no personal data.
 """
 from __future__ import annotations
 
@@ -41,6 +47,10 @@ TOKEN_SK = "TOKEN"
 STAGE_PREFIX = "STAGE#"
 RATE_PREFIX = "RATE#"
 RATE_SK = "RATE"
+WITHDRAWAL_PREFIX = "WITHDRAWAL#"
+SUPPRESS_PREFIX = "SUPPRESS#"
+SUPPRESS_SK = "SUPPRESS"
+SOFT_BOUNCE_PREFIX = "SOFT#"
 
 
 def lead_pk(lead_id: str) -> str:
@@ -96,7 +106,12 @@ class LeadItem(_Item):
     # rate_window (epoch seconds)
     rate_window = NumberAttribute(default=0)
     rate_count = NumberAttribute(default=0)
+    unsubscribed_at = UnicodeAttribute(null=True)
+    # no mail of any kind: hard bounce, complaint, soft bounces over the
+    # threshold (the address's suppression entry says the same, lead or not)
     suppressed = BooleanAttribute(default=False)
+    suppressed_reason = UnicodeAttribute(null=True)
+    suppressed_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -116,6 +131,21 @@ class ConsentItem(_Item):
     confirmed_at = UnicodeAttribute(null=True)
     confirmed_ip = UnicodeAttribute(null=True)
     confirmed_user_agent = UnicodeAttribute(null=True)
+
+
+class WithdrawalItem(_Item):
+    """Evidence that the person withdrew consent (unsubscribed): when, how
+    (page button or RFC 8058 one-click) and from where. Consent records stay
+    as they were; withdrawals are appended next to them."""
+
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    withdrawn_at = UnicodeAttribute()
+    method = UnicodeAttribute()  # page | one_click
+    ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
 
 
 class ActivityItem(_Item):
@@ -176,3 +206,26 @@ class RateCounterItem(_Item):
         pass
 
     count = NumberAttribute(default=0)
+
+
+class SuppressionItem(_Item):
+    """An address that must never be mailed again (hard bounce, complaint,
+    soft bounces over the threshold). Written once; the first reason stays."""
+
+    class Meta(_TableMeta):
+        pass
+
+    reason = UnicodeAttribute()
+    at = UnicodeAttribute()
+    source = UnicodeAttribute(null=True)  # e.g. the SES message id
+
+
+class SoftBounceItem(_Item):
+    """One soft bounce of one SES message to the address; its key makes a
+    redelivered notification count once. Expires after the counting window."""
+
+    class Meta(_TableMeta):
+        pass
+
+    at = UnicodeAttribute()
+    message_id = UnicodeAttribute()

@@ -5,15 +5,13 @@ from pynamodb.exceptions import TransactWriteError
 
 from ..clock import epoch
 from .errors import VersionConflict
-from .leads import partition_items, reasons, transaction
+from .leads import model_for, partition_items, reasons, transaction
 from .models import (
-    ACTIVITY_PREFIX,
     CONSENT_PREFIX,
     LEAD_SK,
     STAGE_PREFIX,
     TOKEN_PREFIX,
     TOKEN_SK,
-    ActivityItem,
     ConsentItem,
     LeadItem,
     OptInRequestItem,
@@ -121,9 +119,9 @@ class OptInStore:
                             ConsentItem.confirmed_user_agent.set(user_agent or ""),
                             ConsentItem.expires_at.remove(),
                         ], condition=ConsentItem.sk.exists())
-                    elif sk.startswith(ACTIVITY_PREFIX):
-                        tx.update(ActivityItem(pk, sk), [ActivityItem.expires_at.remove()],
-                                  condition=ActivityItem.sk.exists())
+                    else:  # activities, withdrawals: kept from now on
+                        model = model_for(sk)
+                        tx.update(model(pk, sk), [model.expires_at.remove()], condition=model.sk.exists())
                 if becomes_lead:
                     tx.save(StageChangeItem(pk, f"{STAGE_PREFIX}{at}#lead", lead_id=lead.lead_id,
                                             from_stage="subscriber", to_stage="lead", at=at,

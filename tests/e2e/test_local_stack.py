@@ -112,3 +112,21 @@ def test_start_prints_where_everything_is_and_ctrl_c_stops_cleanly(tmp_path):
     assert f"Mailbox       {running.api}/_local/mailbox/" in output
     assert "Admin token   my-token" in output
     assert code == 0
+
+
+@pytest.mark.parametrize("simulator, reason", [("bounce", "bounce"), ("complaint", "complaint")])
+def test_mailbox_simulator_feedback_suppresses_the_address_end_to_end(api, simulator, reason):
+    """SES's mailbox simulator address -> SES event -> SNS -> SQS -> on_ses_event."""
+    email = f"{simulator}@simulator.amazonses.com"
+    answer = requests.post(f"{api.url}/forms/demo/submissions", timeout=10, json={"email": email, "consent": True})
+    assert answer.status_code == 202
+    api.drain()  # sends the opt-in mail; the simulator's feedback is queued
+    api.drain()  # the SES-events consumer handles it
+    lead = api.lead(email)
+    assert lead["suppressed"] is True and reason in lead["suppressed_reason"]
+    # past the resend cooldown a pending address would get a new link; a suppressed one gets nothing
+    assert requests.post(f"{api.url}/_local/clock", json={"advance_seconds": 11 * 60}, timeout=10).ok
+    again = requests.post(f"{api.url}/forms/demo/submissions", timeout=10, json={"email": email, "consent": True})
+    assert again.status_code == 202
+    api.drain()
+    assert len(api.mail_to(email)) == 1

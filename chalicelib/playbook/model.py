@@ -1,8 +1,10 @@
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from .activities import Activities
 from .base import Strict
 from .forms import FormDefinition
 from .optin import CaptureLimits, DoubleOptIn
+from .scoring import Scoring
 
 
 class Playbook(Strict):
@@ -10,3 +12,12 @@ class Playbook(Strict):
     forms: dict[str, FormDefinition] = Field(min_length=1)
     double_opt_in: DoubleOptIn = DoubleOptIn()
     capture: CaptureLimits = CaptureLimits()
+    activities: Activities = Activities()
+    scoring: Scoring = Scoring()
+
+    @model_validator(mode="after")
+    def _scoring_names_known_activities(self) -> "Playbook":
+        unknown = sorted(self.scoring.activity_types() - set(self.activities.types))
+        if unknown:
+            raise ValueError(f"scoring.engagement: unknown activity types {', '.join(unknown)}")
+        return self

@@ -76,6 +76,19 @@ class Services:
                      self.settings.public_url)
 
     @cached_property
+    def scores(self):
+        from .storage.scores import ScoreStore
+
+        return ScoreStore(self.clock)
+
+    @cached_property
+    def scorer(self):
+        from .scoring.service import Scorer
+        from .storage.scores import RESCORE_SHARDS
+
+        return Scorer(self.playbook, self.scores, self.clock, RESCORE_SHARDS)
+
+    @cached_property
     def stream_reactions(self):
         from .stream.reactions import reactions
 

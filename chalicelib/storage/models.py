@@ -16,6 +16,9 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 | stage change    | LEAD#<lead_id>         | STAGE#<at>#<to>       |
 | opt-in token    | TOKEN#<sha256(token)>  | TOKEN                 |
 | rate counter    | RATE#<scope>#<key>#<window> | RATE             |
+
+Index `rescore` (sparse, keys only): leads whose decaying score will cross a
+band or threshold, by `rescore_shard` (write-sharded) and `rescore_at`.
 """
 from __future__ import annotations
 
@@ -23,12 +26,14 @@ import os
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     VersionAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 LEAD_PREFIX = "LEAD#"
@@ -67,6 +72,27 @@ class _Item(Model):
     expires_at = NumberAttribute(null=True)
 
 
+class ContributionMap(MapAttribute):
+    """One line of a score's breakdown."""
+
+    rule = UnicodeAttribute()
+    kind = UnicodeAttribute()  # fit | engagement | cap
+    points = NumberAttribute()
+    detail = UnicodeAttribute()
+
+
+class RescoreIndex(GlobalSecondaryIndex):
+    """Sparse: only leads with both attributes set are in it, so the decay
+    job's cost grows with the leads due, not with all leads."""
+
+    class Meta:
+        index_name = "rescore"
+        projection = KeysOnlyProjection()
+
+    rescore_shard = UnicodeAttribute(hash_key=True)
+    rescore_at = UnicodeAttribute(range_key=True)
+
+
 class LeadItem(_Item):
     class Meta(_TableMeta):
         pass
@@ -97,6 +123,19 @@ class LeadItem(_Item):
     rate_window = NumberAttribute(default=0)
     rate_count = NumberAttribute(default=0)
     suppressed = BooleanAttribute(default=False)
+    # written by the scoring reaction only (chalicelib/scoring)
+    score = NumberAttribute(null=True)
+    fit_score = NumberAttribute(null=True)
+    engagement_score = NumberAttribute(null=True)
+    temperature = UnicodeAttribute(null=True)  # cold | warm | hot
+    score_breakdown = ListAttribute(of=ContributionMap, null=True)
+    scored_at = UnicodeAttribute(null=True)
+    # when sales last recycled the lead to nurture: only later activity
+    # qualifies it again
+    recycled_at = UnicodeAttribute(null=True)
+    rescore_shard = UnicodeAttribute(null=True)
+    rescore_at = UnicodeAttribute(null=True)
+    rescore_index = RescoreIndex()
     version = VersionAttribute()
 
 
@@ -127,6 +166,8 @@ class ActivityItem(_Item):
     at = UnicodeAttribute()
     source = UnicodeAttribute()
     data = MapAttribute(default=dict)
+    # why the hit looks automated (scanner, prefetch): kept, but earns nothing
+    flagged = UnicodeAttribute(null=True)
 
 
 class OptInRequestItem(_Item):

@@ -2,14 +2,15 @@
 the event to chalicelib and returns its answer."""
 import os
 
-from chalice import AuthResponse, Chalice, Response
+from chalice import AuthResponse, Chalice, Rate, Response
 
 from chalicelib.wiring import services
 from chalicelib.web import admin, confirm, forms
 from chalicelib.web.responses import answers_problems
 
 app = Chalice(app_name="leadflow")
-app.api.binary_types = ["image/gif"]
+# image/*: mail clients ask for the open pixel with that Accept header
+app.api.binary_types = ["image/gif", "image/*"]
 
 # Chalice needs a literal ARN at import; the deployment template replaces it
 # with the table's real stream ARN (infra/), the local stack's pump ignores it.
@@ -71,3 +72,53 @@ def on_table_change(event):
     from chalicelib.stream.consumer import process_batch
 
     return process_batch(event.to_dict()["Records"], services().stream_reactions)
+
+
+# --- activities, tracking and scoring (issue 4) ---------------------------
+@app.route("/events", methods=["POST"], content_types=["*/*"])
+def post_event():
+    from chalicelib.web import activities
+
+    return activities.post_event(services(), app.current_request)
+
+
+@app.route("/events", methods=["OPTIONS"])
+def post_event_preflight():
+    from chalicelib.web import activities
+
+    return activities.preflight(services(), app.current_request)
+
+
+@app.route("/t/o/{token}", methods=["GET", "HEAD"])
+def track_open(token):
+    from chalicelib.web import tracking
+
+    return tracking.open_pixel(services(), token, app.current_request)
+
+
+@app.route("/t/c/{token}", methods=["GET", "HEAD"])
+def track_click(token):
+    from chalicelib.web import tracking
+
+    return tracking.click(services(), token, app.current_request)
+
+
+@app.route("/leads/{lead_id}/activities", methods=["POST"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def add_lead_activity(lead_id):
+    from chalicelib.web import activities
+
+    return activities.add_activity(services(), lead_id, app.current_request)
+
+
+@app.route("/leads/{lead_id}", methods=["PATCH"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def edit_lead(lead_id):
+    from chalicelib.web import activities
+
+    return activities.edit_profile(services(), lead_id, app.current_request)
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def rescore_decayed(event):
+    return services().scorer.rescore_due()

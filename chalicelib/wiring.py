@@ -89,6 +89,13 @@ class Services:
         return Scorer(self.playbook, self.scores, self.clock, RESCORE_SHARDS)
 
     @cached_property
+    def activities(self):
+        from .activities.service import ActivityLog
+        from .storage.activities import ActivityStore
+
+        return ActivityLog(self.playbook, ActivityStore(), self.leads, self.signer, self.clock)
+
+    @cached_property
     def stream_reactions(self):
         from .stream.reactions import reactions
 

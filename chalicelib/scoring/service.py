@@ -8,15 +8,11 @@ pure function of what is stored, so a redelivered record finds nothing to
 change and writes nothing."""
 from __future__ import annotations
 
-from ..storage.errors import VersionConflict
+from ..storage.errors import UnknownLead, VersionConflict
 from .plan import CONFIRMED, plan_rescore, plan_sales_outcome, scoring_window_start
 from .stages import StageChange
 
 _ATTEMPTS = 5
-
-
-class UnknownLead(LookupError):
-    pass
 
 
 class Scorer:

@@ -2,7 +2,7 @@
 the event to chalicelib and returns its answer."""
 import os
 
-from chalice import AuthResponse, Chalice, Response
+from chalice import AuthResponse, Chalice, Rate, Response
 
 from chalicelib import logs
 from chalicelib.wiring import services
@@ -10,7 +10,8 @@ from chalicelib.web import admin, confirm, forms
 from chalicelib.web.responses import answers_problems
 
 app = Chalice(app_name="leadflow")
-app.api.binary_types = ["image/gif"]
+# image/*: mail clients ask for the open pixel with that Accept header
+app.api.binary_types = ["image/gif", "image/*"]
 logs.install(app.log)
 
 # Chalice needs a literal ARN at import; the deployment template replaces it
@@ -103,3 +104,51 @@ def on_ses_event(event):
     from chalicelib.suppression.consumer import process_ses_events
 
     return process_ses_events(event.to_dict(), services().suppression)
+# --- activities, tracking and scoring (issue 4) ---------------------------
+@app.route("/events", methods=["POST"], content_types=["*/*"])
+def post_event():
+    from chalicelib.web import activities
+
+    return activities.post_event(services(), app.current_request)
+
+
+@app.route("/events", methods=["OPTIONS"])
+def post_event_preflight():
+    from chalicelib.web import activities
+
+    return activities.preflight(services(), app.current_request)
+
+
+@app.route("/t/o/{token}", methods=["GET", "HEAD"])
+def track_open(token):
+    from chalicelib.web import tracking
+
+    return tracking.open_pixel(services(), token, app.current_request)
+
+
+@app.route("/t/c/{token}", methods=["GET", "HEAD"])
+def track_click(token):
+    from chalicelib.web import tracking
+
+    return tracking.click(services(), token, app.current_request)
+
+
+@app.route("/leads/{lead_id}/activities", methods=["POST"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def add_lead_activity(lead_id):
+    from chalicelib.web import activities
+
+    return activities.add_activity(services(), lead_id, app.current_request)
+
+
+@app.route("/leads/{lead_id}", methods=["PATCH"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def edit_lead(lead_id):
+    from chalicelib.web import activities
+
+    return activities.edit_profile(services(), lead_id, app.current_request)
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def rescore_decayed(event):
+    return services().scorer.rescore_due()

@@ -95,6 +95,26 @@ class Services:
         return Unsubscribe(self.leads, self.opt_outs, self.signer, self.clock, self.settings.public_url)
 
     @cached_property
+    def scores(self):
+        from .storage.scores import ScoreStore
+
+        return ScoreStore(self.clock)
+
+    @cached_property
+    def scorer(self):
+        from .scoring.service import Scorer
+        from .storage.scores import RESCORE_SHARDS
+
+        return Scorer(self.playbook, self.scores, self.clock, RESCORE_SHARDS)
+
+    @cached_property
+    def activities(self):
+        from .activities.service import ActivityLog
+        from .storage.activities import ActivityStore
+
+        return ActivityLog(self.playbook, ActivityStore(), self.leads, self.signer, self.clock)
+
+    @cached_property
     def stream_reactions(self):
         from .stream.reactions import reactions
 

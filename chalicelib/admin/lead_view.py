@@ -1,5 +1,6 @@
-"""A lead as the admin API shows it: profile, status, consents with their
-evidence, consent withdrawals, activities, stage history and opt-in mails, from its items."""
+"""A lead as the admin API shows it: profile, status, score with its
+breakdown ("why is this lead hot?"), consents with their evidence, consent
+withdrawals, activities, stage history and opt-in mails, from its items."""
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -7,7 +8,12 @@ from typing import Any, Iterable
 from ..storage.leads import plain
 from ..storage.models import ActivityItem, ConsentItem, LeadItem, OptInRequestItem, StageChangeItem, WithdrawalItem
 
-_HIDDEN = {"pk", "sk", "version", "opt_in_token_hash", "pending_sks", "rate_window", "rate_count", "token_hash"}
+_HIDDEN = {"pk", "sk", "version", "opt_in_token_hash", "pending_sks", "rate_window", "rate_count", "token_hash",
+           "rescore_shard"}
+# lead attributes shown together under "scoring" (score and temperature stay
+# at the top as well, for lists)
+_SCORING = {"score": "score", "fit_score": "fit", "engagement_score": "engagement", "temperature": "temperature",
+            "score_breakdown": "breakdown", "scored_at": "scored_at", "rescore_at": "next_rescore_at"}
 
 
 def _fields(item) -> dict[str, Any]:
@@ -36,4 +42,12 @@ def lead_view(items: Iterable, now_epoch: int) -> dict[str, Any] | None:
     if lead is None:
         return None
     lead.pop("expires_at", None)
-    return {**lead, **view}
+    return {**lead, "scoring": _scoring(lead), **view}
+
+
+def _scoring(lead: dict[str, Any]) -> dict[str, Any]:
+    scoring = {shown: lead.pop(name, None) for name, shown in _SCORING.items() if name not in ("score", "temperature")}
+    scoring.update(score=lead.get("score"), temperature=lead.get("temperature"))
+    # biggest contributions first: the answer to "why is this lead hot?"
+    scoring["breakdown"] = sorted(scoring["breakdown"] or [], key=lambda c: -abs(c["points"]))
+    return scoring

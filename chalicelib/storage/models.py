@@ -22,6 +22,9 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 
 Suppression partitions are keyed by a keyed hash of the address (not the
 lead id), so they outlive the lead's erasure and hold no personal data.
+
+Index `rescore` (sparse, keys only): leads whose decaying score will cross a
+band or threshold, by `rescore_shard` (write-sharded) and `rescore_at`.
 """
 from __future__ import annotations
 
@@ -29,12 +32,14 @@ import os
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     VersionAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 LEAD_PREFIX = "LEAD#"
@@ -77,6 +82,27 @@ class _Item(Model):
     expires_at = NumberAttribute(null=True)
 
 
+class ContributionMap(MapAttribute):
+    """One line of a score's breakdown."""
+
+    rule = UnicodeAttribute()
+    kind = UnicodeAttribute()  # fit | engagement | cap
+    points = NumberAttribute()
+    detail = UnicodeAttribute()
+
+
+class RescoreIndex(GlobalSecondaryIndex):
+    """Sparse: only leads with both attributes set are in it, so the decay
+    job's cost grows with the leads due, not with all leads."""
+
+    class Meta:
+        index_name = "rescore"
+        projection = KeysOnlyProjection()
+
+    rescore_shard = UnicodeAttribute(hash_key=True)
+    rescore_at = UnicodeAttribute(range_key=True)
+
+
 class LeadItem(_Item):
     class Meta(_TableMeta):
         pass
@@ -112,6 +138,19 @@ class LeadItem(_Item):
     suppressed = BooleanAttribute(default=False)
     suppressed_reason = UnicodeAttribute(null=True)
     suppressed_at = UnicodeAttribute(null=True)
+    # written by the scoring reaction only (chalicelib/scoring)
+    score = NumberAttribute(null=True)
+    fit_score = NumberAttribute(null=True)
+    engagement_score = NumberAttribute(null=True)
+    temperature = UnicodeAttribute(null=True)  # cold | warm | hot
+    score_breakdown = ListAttribute(of=ContributionMap, null=True)
+    scored_at = UnicodeAttribute(null=True)
+    # when sales last recycled the lead to nurture: only later activity
+    # qualifies it again
+    recycled_at = UnicodeAttribute(null=True)
+    rescore_shard = UnicodeAttribute(null=True)
+    rescore_at = UnicodeAttribute(null=True)
+    rescore_index = RescoreIndex()
     version = VersionAttribute()
 
 
@@ -157,6 +196,8 @@ class ActivityItem(_Item):
     at = UnicodeAttribute()
     source = UnicodeAttribute()
     data = MapAttribute(default=dict)
+    # why the hit looks automated (scanner, prefetch): kept, but earns nothing
+    flagged = UnicodeAttribute(null=True)
 
 
 class OptInRequestItem(_Item):

@@ -115,6 +115,35 @@ class Services:
         return ActivityLog(self.playbook, ActivityStore(), self.leads, self.signer, self.clock)
 
     @cached_property
+    def routing_store(self):
+        from .storage.routing import RoutingStore
+
+        return RoutingStore()
+
+    @cached_property
+    def routing_queue(self):
+        import boto3
+
+        from .queues import RoutingQueue
+
+        return RoutingQueue(boto3.client("sqs", region_name=self.settings.region),
+                            self._env.get("LEADFLOW_ROUTING_QUEUE", "leadflow-routing.fifo"))
+
+    @cached_property
+    def webhooks(self):
+        from .routing.webhook import WebhookPoster
+
+        return WebhookPoster(self.playbook.routing.webhooks)
+
+    @cached_property
+    def router(self):
+        from .routing.service import Router
+        from .storage.routing import SLA_SHARDS
+
+        return Router(self.playbook, self.routing_store, self.mailer, self.webhooks, self.signer, self.clock,
+                      self.settings.public_url, self.scorer, SLA_SHARDS)
+
+    @cached_property
     def stream_reactions(self):
         from .stream.reactions import reactions
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..storage.leads import plain
-from ..storage.models import ActivityItem, ConsentItem, LeadItem, OptInRequestItem, StageChangeItem, WithdrawalItem
+from ..storage.models import ActivityItem, AssignmentItem, ConsentItem, LeadItem, OptInRequestItem, StageChangeItem, WithdrawalItem
 
 _HIDDEN = {"pk", "sk", "version", "opt_in_token_hash", "pending_sks", "rate_window", "rate_count", "token_hash",
-           "rescore_shard"}
+           "rescore_shard", "sla_shard"}
 # lead attributes shown together under "scoring" (score and temperature stay
 # at the top as well, for lists)
 _SCORING = {"score": "score", "fit_score": "fit", "engagement_score": "engagement", "temperature": "temperature",
@@ -22,7 +22,7 @@ def _fields(item) -> dict[str, Any]:
 
 def lead_view(items: Iterable, now_epoch: int) -> dict[str, Any] | None:
     view: dict[str, Any] = {"consents": [], "withdrawals": [], "activities": [], "stage_changes": [],
-                            "opt_in_mails": []}
+                            "opt_in_mails": [], "assignments": []}
     lead = None
     for item in items:
         if item.expires_at is not None and item.expires_at <= now_epoch:
@@ -39,6 +39,8 @@ def lead_view(items: Iterable, now_epoch: int) -> dict[str, Any] | None:
             view["stage_changes"].append(_fields(item))
         elif isinstance(item, OptInRequestItem):
             view["opt_in_mails"].append(_fields(item))
+        elif isinstance(item, AssignmentItem):
+            view["assignments"].append(_fields(item))
     if lead is None:
         return None
     lead.pop("expires_at", None)

@@ -4,6 +4,7 @@ from .activities import Activities
 from .base import Strict
 from .forms import FormDefinition
 from .optin import CaptureLimits, DoubleOptIn
+from .routing import Routing
 from .suppression import SuppressionRules
 from .scoring import Scoring
 
@@ -16,6 +17,7 @@ class Playbook(Strict):
     suppression: SuppressionRules = SuppressionRules()
     activities: Activities = Activities()
     scoring: Scoring = Scoring()
+    routing: Routing = Routing()
 
     @model_validator(mode="after")
     def _scoring_names_known_activities(self) -> "Playbook":

@@ -19,12 +19,21 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 | rate counter    | RATE#<scope>#<key>#<window> | RATE             |
 | suppression     | SUPPRESS#<address key> | SUPPRESS              |
 | soft bounce     | SUPPRESS#<address key> | SOFT#<at>#<message id> |
+| assignment      | LEAD#<lead_id>         | ASSIGN#<sql at>       |
+| rep             | REP                    | REP#<rep_id>          |
+| speed-to-lead day | STATS#SPEED          | <YYYY-MM-DD>          |
 
 Suppression partitions are keyed by a keyed hash of the address (not the
 lead id), so they outlive the lead's erasure and hold no personal data.
 
 Index `rescore` (sparse, keys only): leads whose decaying score will cross a
 band or threshold, by `rescore_shard` (write-sharded) and `rescore_at`.
+
+Index `sla` (sparse, keys only): assignments offered and not yet accepted,
+by `sla_shard` and `sla_due_at` (the SLA watcher's work list).
+
+Reps share one partition (a few hundred at most: listed with one Query). Rep
+items and speed-to-lead day items hold counters only, never a lead id.
 """
 from __future__ import annotations
 
@@ -56,6 +65,10 @@ WITHDRAWAL_PREFIX = "WITHDRAWAL#"
 SUPPRESS_PREFIX = "SUPPRESS#"
 SUPPRESS_SK = "SUPPRESS"
 SOFT_BOUNCE_PREFIX = "SOFT#"
+ASSIGNMENT_PREFIX = "ASSIGN#"
+REP_PK = "REP"
+REP_PREFIX = "REP#"
+SPEED_PK = "STATS#SPEED"
 
 
 def lead_pk(lead_id: str) -> str:
@@ -270,3 +283,47 @@ class SoftBounceItem(_Item):
 
     at = UnicodeAttribute()
     message_id = UnicodeAttribute()
+
+
+class SlaIndex(GlobalSecondaryIndex):
+    """Sparse: only assignments waiting for acceptance are in it, so the SLA
+    watcher's cost grows with the offers due, not with all leads."""
+
+    class Meta:
+        index_name = "sla"
+        projection = KeysOnlyProjection()
+
+    sla_shard = UnicodeAttribute(hash_key=True)
+    sla_due_at = UnicodeAttribute(range_key=True)
+
+
+class AssignmentItem(_Item):
+    """A sales-qualified lead's hand-over to reps (chalicelib/routing), one per
+    SQL transition. Written by chalicelib/storage/routing.py only."""
+
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    key = UnicodeAttribute()
+    sql_at = UnicodeAttribute()
+    status = UnicodeAttribute()  # offered | accepted | closed
+    rep_id = UnicodeAttribute()
+    offer = NumberAttribute()
+    reason = UnicodeAttribute()
+    how = UnicodeAttribute()
+    routed_at = UnicodeAttribute()
+    offered_at = UnicodeAttribute()
+    reassignments = NumberAttribute(default=0)
+    tried = ListAttribute(default=list)
+    notified_at = UnicodeAttribute(null=True)
+    notified_offer = NumberAttribute(default=0)
+    webhook_offer = NumberAttribute(default=0)
+    accepted_at = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    sla_due_at = UnicodeAttribute(null=True)
+    sla_shard = UnicodeAttribute(null=True)
+    sla_index = SlaIndex()
+    history = ListAttribute(default=list)
+    webhook_failures = ListAttribute(default=list)

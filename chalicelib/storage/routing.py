@@ -99,7 +99,8 @@ def _rep(item: Mapping[str, Any]) -> Rep:
 
 def _update(key: Mapping[str, str], sets: Mapping[str, Any], removes: Iterable[str] = (),
             adds: Mapping[str, int] | None = None, condition: str | None = None,
-            condition_values: Mapping[str, Any] | None = None, appends: Mapping[str, list] | None = None) -> dict:
+            condition_values: Mapping[str, Any] | None = None, appends: Mapping[str, list] | None = None,
+            condition_names: Mapping[str, str] | None = None) -> dict:
     """One Update operation (for a transaction or update_item)."""
     names, values, parts = {}, {}, []
     set_parts = []
@@ -128,6 +129,7 @@ def _update(key: Mapping[str, str], sets: Mapping[str, Any], removes: Iterable[s
     if condition:
         operation["ConditionExpression"] = condition
         values.update(condition_values or {})
+        names.update(condition_names or {})
     if values:
         operation["ExpressionAttributeValues"] = _values(values)
     return operation
@@ -138,11 +140,13 @@ def _claim(rep_id: str, at: str, bounded: bool) -> dict:
     False (the default owner takes what nobody else can)."""
     condition = "attribute_exists(pk)"
     values: dict[str, Any] = {}
+    names: dict[str, str] = {}
     if bounded:
-        condition += " AND open_count < capacity AND out_of_office = :no"
+        condition += " AND open_count < #capacity AND out_of_office = :no"
         values[":no"] = False
+        names["#capacity"] = "capacity"  # a reserved word
     return _update({"pk": REP_PK, "sk": REP_PREFIX + rep_id}, {"last_assigned_at": at}, adds={"open_count": 1},
-                   condition=condition, condition_values=values)
+                   condition=condition, condition_values=values, condition_names=names)
 
 
 def _release(rep_id: str) -> dict:
@@ -259,11 +263,10 @@ class RoutingStore:
     def _change(current: Assignment, sets: Mapping[str, Any], removes: Iterable[str] = (),
                 appends: Mapping[str, list] | None = None, status: str | None = None) -> dict:
         """An update of the assignment, valid only on the state that was read."""
-        operation = _update(_assignment_key(current), sets, removes, appends=appends,
-                            condition="offer = :offer AND #st = :status",
-                            condition_values={":offer": current.offer, ":status": status or current.status})
-        operation["ExpressionAttributeNames"]["#st"] = "status"
-        return operation
+        return _update(_assignment_key(current), sets, removes, appends=appends,
+                       condition="#offer = :offer AND #status = :status",
+                       condition_values={":offer": current.offer, ":status": status or current.status},
+                       condition_names={"#offer": "offer", "#status": "status"})
 
     def reoffer(self, current: Assignment, new: Assignment, bounded: bool, event: Mapping[str, Any]) -> None:
         """Takes the offer back from the current rep (freeing capacity) and

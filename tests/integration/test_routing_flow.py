@@ -418,3 +418,10 @@ def test_reps_are_listed_updated_and_deleted_and_a_busy_rep_is_kept(client, stre
     assert client.http.delete("/reps/bob", headers=ADMIN).status_code == 404
     assert [r["rep_id"] for r in client.http.get("/reps", headers=ADMIN).json_body["reps"]] == ["ann"]
     assert client.http.put("/reps/Bad%20Id", headers=JSON_ADMIN, body="{}").status_code == 400
+
+
+def test_the_sample_fifo_event_for_an_unknown_lead_is_handled_without_failure(client):
+    from pathlib import Path
+
+    event = json.loads((Path(__file__).resolve().parents[2] / "events/sqs/routing-message-fifo.json").read_text())
+    assert client.lambda_.invoke("route_sql", event).payload == {"batchItemFailures": []}  # lead gone: nothing to do

@@ -23,6 +23,7 @@ from ..storage.routing import AlreadyAssigned, RepUnavailable, StaleAssignment
 from .assignment import ACCEPTED, OFFERED, OPEN, OUTCOMES, Assignment, reoffered
 from .errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent
 from .notify import Links, manager_mail, rep_mail, webhook_payload
+from .reps import Rep
 from .rules import lead_facts, targets
 from .speed import accepted_counters, notified_counters
 
@@ -50,18 +51,19 @@ class Router:
         """Assign (once) and notify (once) one SQL transition; what happened.
         Raises NoEligibleRep (the message is retried, then dead-lettered)."""
         a = self._store.assignment(lead_id, key)
-        if a is None:
-            lead = self._store.lead(lead_id)
-            if lead is None:
-                return "lead gone"
-            a = self._assign(lead, key)
-        return self._notify(a)
+        if a is not None:
+            return self._notify(a)
+        lead = self._store.lead(lead_id)
+        if lead is None:
+            return "lead gone"
+        a, rep = self._assign(lead, key)
+        return self._notify(a, rep, lead)
 
     def _sla_due(self, now, default_owner: bool) -> str | None:
         # the default owner is the end of the line: nobody to reassign to
         return None if default_owner else iso(now + timedelta(minutes=self._routing.sla.minutes))
 
-    def _assign(self, lead: dict[str, Any], key: str) -> Assignment:
+    def _assign(self, lead: dict[str, Any], key: str) -> tuple[Assignment, Rep | None]:
         now = self._clock.now()
         at = iso(now)
         facts = lead_facts(lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"))
@@ -73,11 +75,11 @@ class Router:
             a = replace(a, history=(a.event(at, "routed", how=target.how),))
             try:
                 self._store.create(a, bounded=not target.is_default_owner)
-                return a
+                return a, target.rep
             except RepUnavailable:
                 continue  # filled up or went out of office since the read: next
             except AlreadyAssigned:
-                return self._store.assignment(lead["lead_id"], key)
+                return self._store.assignment(lead["lead_id"], key), None
         raise NoEligibleRep(f"no rep, fallback or default owner for lead routed at {key}")
 
     def links(self, a: Assignment) -> Links:
@@ -87,10 +89,12 @@ class Router:
         return Links(page=f"{base}/accept", accept=f"{base}/accept", decline=f"{base}/decline",
                      outcome=f"{base}/outcome")
 
-    def _notify(self, a: Assignment) -> str:
+    def _notify(self, a: Assignment, rep: Rep | None = None, lead: dict[str, Any] | None = None) -> str:
+        """`rep` and `lead` as just read by the caller, if it has them."""
         if a.status != OFFERED or (a.notified_offer >= a.offer and a.webhook_offer >= a.offer):
-            return f"offer {a.offer} to {a.rep_id}: nothing left to do"
-        rep, lead = self._store.rep(a.rep_id), self._store.lead(a.lead_id)
+            return f"offer {a.offer}: nothing left to do"
+        rep = rep if rep is not None and rep.rep_id == a.rep_id else self._store.rep(a.rep_id)
+        lead = lead or self._store.lead(a.lead_id)
         if rep is None or lead is None:
             return "rep or lead gone"
         links = self.links(a)
@@ -116,7 +120,7 @@ class Router:
                                                 "attempts": result.attempts, "error": result.error}
             self._store.mark_webhook(a, iso(now), failure)
             done.append("webhook ok" if result.ok else f"webhook failed ({result.error})")
-        return f"offer {a.offer} to {a.rep_id}: {', '.join(done)}"
+        return f"offer {a.offer}: {', '.join(done)}"
 
     # --- rep actions ------------------------------------------------------------
     def offer_from_link(self, token: str) -> tuple[Assignment | None, dict]:

@@ -2,7 +2,7 @@
 the event to chalicelib and returns its answer."""
 import os
 
-from chalice import AuthResponse, Chalice, Response
+from chalice import AuthResponse, Chalice, Rate, Response
 
 from chalicelib import logs
 from chalicelib.wiring import services
@@ -10,7 +10,8 @@ from chalicelib.web import admin, confirm, forms
 from chalicelib.web.responses import answers_problems
 
 app = Chalice(app_name="leadflow")
-app.api.binary_types = ["image/gif"]
+# image/*: mail clients ask for the open pixel with that Accept header
+app.api.binary_types = ["image/gif", "image/*"]
 logs.install(app.log)
 
 # Chalice needs a literal ARN at import; the deployment template replaces it
@@ -103,3 +104,138 @@ def on_ses_event(event):
     from chalicelib.suppression.consumer import process_ses_events
 
     return process_ses_events(event.to_dict(), services().suppression)
+# --- activities, tracking and scoring (issue 4) ---------------------------
+@app.route("/events", methods=["POST"], content_types=["*/*"])
+def post_event():
+    from chalicelib.web import activities
+
+    return activities.post_event(services(), app.current_request)
+
+
+@app.route("/events", methods=["OPTIONS"])
+def post_event_preflight():
+    from chalicelib.web import activities
+
+    return activities.preflight(services(), app.current_request)
+
+
+@app.route("/t/o/{token}", methods=["GET", "HEAD"])
+def track_open(token):
+    from chalicelib.web import tracking
+
+    return tracking.open_pixel(services(), token, app.current_request)
+
+
+@app.route("/t/c/{token}", methods=["GET", "HEAD"])
+def track_click(token):
+    from chalicelib.web import tracking
+
+    return tracking.click(services(), token, app.current_request)
+
+
+@app.route("/leads/{lead_id}/activities", methods=["POST"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def add_lead_activity(lead_id):
+    from chalicelib.web import activities
+
+    return activities.add_activity(services(), lead_id, app.current_request)
+
+
+@app.route("/leads/{lead_id}", methods=["PATCH"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def edit_lead(lead_id):
+    from chalicelib.web import activities
+
+    return activities.edit_profile(services(), lead_id, app.current_request)
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def rescore_decayed(event):
+    return services().scorer.rescore_due()
+
+
+# --- routing of sales-qualified leads (issue 6) -----------------------------
+# a placeholder ARN ending in the queue's LocalName; the deployment template sets the queue's
+ROUTING_QUEUE_ARN = os.environ.get(
+    "LEADFLOW_ROUTING_QUEUE_ARN", "arn:aws:sqs:eu-central-1:000000000000:leadflow-routing.fifo"
+)
+
+
+@app.on_sqs_message(queue_arn=ROUTING_QUEUE_ARN, batch_size=3)
+def route_sql(event):
+    from chalicelib.routing.consumer import process_routing_messages
+
+    return process_routing_messages(event.to_dict(), services().router)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def watch_sla(event):
+    return services().router.sla_due()
+
+
+@app.route("/reps", methods=["GET"], authorizer=admin_token)
+def list_reps():
+    from chalicelib.web import routing
+
+    return routing.list_reps(services())
+
+
+@app.route("/reps/{rep_id}", methods=["PUT"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def put_rep(rep_id):
+    from chalicelib.web import routing
+
+    return routing.put_rep(services(), rep_id, app.current_request.raw_body)
+
+
+@app.route("/reps/{rep_id}", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def get_rep(rep_id):
+    from chalicelib.web import routing
+
+    return routing.get_rep(services(), rep_id)
+
+
+@app.route("/reps/{rep_id}", methods=["DELETE"], authorizer=admin_token)
+@answers_problems
+def delete_rep(rep_id):
+    from chalicelib.web import routing
+
+    return routing.delete_rep(services(), rep_id)
+
+
+@app.route("/assignments/{lead_id}", methods=["GET"], authorizer=admin_token)
+def lead_assignments(lead_id):
+    from chalicelib.web import routing
+
+    return routing.lead_assignments(services(), lead_id)
+
+
+@app.route("/assignments/{lead_id}/{action}", methods=["POST"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def act_on_assignment(lead_id, action):
+    from chalicelib.web import routing
+
+    return routing.admin_act(services(), lead_id, action, app.current_request.raw_body)
+
+
+@app.route("/rep/{token}/{action}", methods=["GET", "HEAD"])
+def show_rep_link(token, action):
+    from chalicelib.web import routing
+
+    return routing.show_link(services(), token, action)
+
+
+@app.route("/rep/{token}/{action}", methods=["POST"], content_types=["*/*"])
+def act_on_rep_link(token, action):
+    from chalicelib.web import routing
+
+    return routing.act_link(services(), token, action, app.current_request.raw_body)
+
+
+@app.route("/reports/speed-to-lead", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def speed_to_lead_report():
+    from chalicelib.web import routing
+
+    return routing.speed_to_lead(services(), app.current_request.query_params)

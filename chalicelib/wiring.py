@@ -95,6 +95,55 @@ class Services:
         return Unsubscribe(self.leads, self.opt_outs, self.signer, self.clock, self.settings.public_url)
 
     @cached_property
+    def scores(self):
+        from .storage.scores import ScoreStore
+
+        return ScoreStore(self.clock)
+
+    @cached_property
+    def scorer(self):
+        from .scoring.service import Scorer
+        from .storage.scores import RESCORE_SHARDS
+
+        return Scorer(self.playbook, self.scores, self.clock, RESCORE_SHARDS)
+
+    @cached_property
+    def activities(self):
+        from .activities.service import ActivityLog
+        from .storage.activities import ActivityStore
+
+        return ActivityLog(self.playbook, ActivityStore(), self.leads, self.signer, self.clock)
+
+    @cached_property
+    def routing_store(self):
+        from .storage.routing import RoutingStore
+
+        return RoutingStore()
+
+    @cached_property
+    def routing_queue(self):
+        import boto3
+
+        from .queues import RoutingQueue
+
+        return RoutingQueue(boto3.client("sqs", region_name=self.settings.region),
+                            self._env.get("LEADFLOW_ROUTING_QUEUE", "leadflow-routing.fifo"))
+
+    @cached_property
+    def webhooks(self):
+        from .routing.webhook import WebhookPoster
+
+        return WebhookPoster(self.playbook.routing.webhooks)
+
+    @cached_property
+    def router(self):
+        from .routing.service import Router
+        from .storage.routing import SLA_SHARDS
+
+        return Router(self.playbook, self.routing_store, self.mailer, self.webhooks, self.signer, self.clock,
+                      self.settings.public_url, self.scorer, SLA_SHARDS)
+
+    @cached_property
     def stream_reactions(self):
         from .stream.reactions import reactions
 

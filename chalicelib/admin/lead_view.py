@@ -1,13 +1,19 @@
-"""A lead as the admin API shows it: profile, status, consents with their
-evidence, consent withdrawals, activities, stage history and opt-in mails, from its items."""
+"""A lead as the admin API shows it: profile, status, score with its
+breakdown ("why is this lead hot?"), consents with their evidence, consent
+withdrawals, activities, stage history and opt-in mails, from its items."""
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from ..storage.leads import plain
-from ..storage.models import ActivityItem, ConsentItem, LeadItem, OptInRequestItem, StageChangeItem, WithdrawalItem
+from ..storage.models import ActivityItem, AssignmentItem, ConsentItem, LeadItem, OptInRequestItem, StageChangeItem, WithdrawalItem
 
-_HIDDEN = {"pk", "sk", "version", "opt_in_token_hash", "pending_sks", "rate_window", "rate_count", "token_hash"}
+_HIDDEN = {"pk", "sk", "version", "opt_in_token_hash", "pending_sks", "rate_window", "rate_count", "token_hash",
+           "rescore_shard", "sla_shard"}
+# lead attributes shown together under "scoring" (score and temperature stay
+# at the top as well, for lists)
+_SCORING = {"score": "score", "fit_score": "fit", "engagement_score": "engagement", "temperature": "temperature",
+            "score_breakdown": "breakdown", "scored_at": "scored_at", "rescore_at": "next_rescore_at"}
 
 
 def _fields(item) -> dict[str, Any]:
@@ -16,7 +22,7 @@ def _fields(item) -> dict[str, Any]:
 
 def lead_view(items: Iterable, now_epoch: int) -> dict[str, Any] | None:
     view: dict[str, Any] = {"consents": [], "withdrawals": [], "activities": [], "stage_changes": [],
-                            "opt_in_mails": []}
+                            "opt_in_mails": [], "assignments": []}
     lead = None
     for item in items:
         if item.expires_at is not None and item.expires_at <= now_epoch:
@@ -33,7 +39,17 @@ def lead_view(items: Iterable, now_epoch: int) -> dict[str, Any] | None:
             view["stage_changes"].append(_fields(item))
         elif isinstance(item, OptInRequestItem):
             view["opt_in_mails"].append(_fields(item))
+        elif isinstance(item, AssignmentItem):
+            view["assignments"].append(_fields(item))
     if lead is None:
         return None
     lead.pop("expires_at", None)
-    return {**lead, **view}
+    return {**lead, "scoring": _scoring(lead), **view}
+
+
+def _scoring(lead: dict[str, Any]) -> dict[str, Any]:
+    scoring = {shown: lead.pop(name, None) for name, shown in _SCORING.items() if name not in ("score", "temperature")}
+    scoring.update(score=lead.get("score"), temperature=lead.get("temperature"))
+    # biggest contributions first: the answer to "why is this lead hot?"
+    scoring["breakdown"] = sorted(scoring["breakdown"] or [], key=lambda c: -abs(c["points"]))
+    return scoring

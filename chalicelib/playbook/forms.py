@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field, HttpUrl, field_validator, model_validator
 
-from .base import Strict
+from .base import Strict, check_origins
 
 
 class FieldType(str, Enum):
@@ -62,10 +62,7 @@ class FormDefinition(Strict):
     @field_validator("allowed_origins")
     @classmethod
     def _origins_are_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
-        for origin in origins:
-            if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
-                raise ValueError(f"{origin!r} is not an origin like https://www.example.com")
-        return origins
+        return check_origins(origins)
 
     @model_validator(mode="after")
     def _has_email_and_consent(self) -> "FormDefinition":

@@ -1,9 +1,12 @@
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from .activities import Activities
 from .base import Strict
 from .forms import FormDefinition
 from .optin import CaptureLimits, DoubleOptIn
+from .routing import Routing
 from .suppression import SuppressionRules
+from .scoring import Scoring
 
 
 class Playbook(Strict):
@@ -12,3 +15,13 @@ class Playbook(Strict):
     double_opt_in: DoubleOptIn = DoubleOptIn()
     capture: CaptureLimits = CaptureLimits()
     suppression: SuppressionRules = SuppressionRules()
+    activities: Activities = Activities()
+    scoring: Scoring = Scoring()
+    routing: Routing = Routing()
+
+    @model_validator(mode="after")
+    def _scoring_names_known_activities(self) -> "Playbook":
+        unknown = sorted(self.scoring.activity_types() - set(self.activities.types))
+        if unknown:
+            raise ValueError(f"scoring.engagement: unknown activity types {', '.join(unknown)}")
+        return self

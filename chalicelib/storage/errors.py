@@ -4,3 +4,7 @@ class LeadExists(Exception):
 
 class VersionConflict(Exception):
     """The lead changed since it was read (optimistic locking)."""
+
+
+class UnknownLead(LookupError):
+    """No lead with that id (never was, erased, or expired unconfirmed)."""

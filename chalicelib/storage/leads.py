@@ -12,6 +12,7 @@ from ..clock import epoch
 from .errors import LeadExists, VersionConflict
 from .models import (
     ACTIVITY_PREFIX,
+    ASSIGNMENT_PREFIX,
     CONSENT_PREFIX,
     LEAD_SK,
     OPT_IN_PREFIX,
@@ -20,6 +21,7 @@ from .models import (
     STAGE_PREFIX,
     WITHDRAWAL_PREFIX,
     ActivityItem,
+    AssignmentItem,
     ConsentItem,
     LeadItem,
     OptInRequestItem,
@@ -34,7 +36,7 @@ from .models import (
 def model_for(sk: str):
     for prefix, model in ((CONSENT_PREFIX, ConsentItem), (ACTIVITY_PREFIX, ActivityItem),
                           (OPT_IN_PREFIX, OptInRequestItem), (STAGE_PREFIX, StageChangeItem),
-                          (WITHDRAWAL_PREFIX, WithdrawalItem)):
+                          (WITHDRAWAL_PREFIX, WithdrawalItem), (ASSIGNMENT_PREFIX, AssignmentItem)):
         if sk.startswith(prefix):
             return model
     return LeadItem

@@ -19,9 +19,21 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 | rate counter    | RATE#<scope>#<key>#<window> | RATE             |
 | suppression     | SUPPRESS#<address key> | SUPPRESS              |
 | soft bounce     | SUPPRESS#<address key> | SOFT#<at>#<message id> |
+| assignment      | LEAD#<lead_id>         | ASSIGN#<sql at>       |
+| rep             | REP                    | REP#<rep_id>          |
+| speed-to-lead day | STATS#SPEED          | <YYYY-MM-DD>          |
 
 Suppression partitions are keyed by a keyed hash of the address (not the
 lead id), so they outlive the lead's erasure and hold no personal data.
+
+Index `rescore` (sparse, keys only): leads whose decaying score will cross a
+band or threshold, by `rescore_shard` (write-sharded) and `rescore_at`.
+
+Index `sla` (sparse, keys only): assignments offered and not yet accepted,
+by `sla_shard` and `sla_due_at` (the SLA watcher's work list).
+
+Reps share one partition (a few hundred at most: listed with one Query). Rep
+items and speed-to-lead day items hold counters only, never a lead id.
 """
 from __future__ import annotations
 
@@ -29,12 +41,14 @@ import os
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     VersionAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 LEAD_PREFIX = "LEAD#"
@@ -51,6 +65,10 @@ WITHDRAWAL_PREFIX = "WITHDRAWAL#"
 SUPPRESS_PREFIX = "SUPPRESS#"
 SUPPRESS_SK = "SUPPRESS"
 SOFT_BOUNCE_PREFIX = "SOFT#"
+ASSIGNMENT_PREFIX = "ASSIGN#"
+REP_PK = "REP"
+REP_PREFIX = "REP#"
+SPEED_PK = "STATS#SPEED"
 
 
 def lead_pk(lead_id: str) -> str:
@@ -75,6 +93,27 @@ class _Item(Model):
     # epoch seconds; DynamoDB's TTL deletes the item some time after, reads
     # treat anything past it as absent
     expires_at = NumberAttribute(null=True)
+
+
+class ContributionMap(MapAttribute):
+    """One line of a score's breakdown."""
+
+    rule = UnicodeAttribute()
+    kind = UnicodeAttribute()  # fit | engagement | cap
+    points = NumberAttribute()
+    detail = UnicodeAttribute()
+
+
+class RescoreIndex(GlobalSecondaryIndex):
+    """Sparse: only leads with both attributes set are in it, so the decay
+    job's cost grows with the leads due, not with all leads."""
+
+    class Meta:
+        index_name = "rescore"
+        projection = KeysOnlyProjection()
+
+    rescore_shard = UnicodeAttribute(hash_key=True)
+    rescore_at = UnicodeAttribute(range_key=True)
 
 
 class LeadItem(_Item):
@@ -112,6 +151,19 @@ class LeadItem(_Item):
     suppressed = BooleanAttribute(default=False)
     suppressed_reason = UnicodeAttribute(null=True)
     suppressed_at = UnicodeAttribute(null=True)
+    # written by the scoring reaction only (chalicelib/scoring)
+    score = NumberAttribute(null=True)
+    fit_score = NumberAttribute(null=True)
+    engagement_score = NumberAttribute(null=True)
+    temperature = UnicodeAttribute(null=True)  # cold | warm | hot
+    score_breakdown = ListAttribute(of=ContributionMap, null=True)
+    scored_at = UnicodeAttribute(null=True)
+    # when sales last recycled the lead to nurture: only later activity
+    # qualifies it again
+    recycled_at = UnicodeAttribute(null=True)
+    rescore_shard = UnicodeAttribute(null=True)
+    rescore_at = UnicodeAttribute(null=True)
+    rescore_index = RescoreIndex()
     version = VersionAttribute()
 
 
@@ -157,6 +209,8 @@ class ActivityItem(_Item):
     at = UnicodeAttribute()
     source = UnicodeAttribute()
     data = MapAttribute(default=dict)
+    # why the hit looks automated (scanner, prefetch): kept, but earns nothing
+    flagged = UnicodeAttribute(null=True)
 
 
 class OptInRequestItem(_Item):
@@ -229,3 +283,47 @@ class SoftBounceItem(_Item):
 
     at = UnicodeAttribute()
     message_id = UnicodeAttribute()
+
+
+class SlaIndex(GlobalSecondaryIndex):
+    """Sparse: only assignments waiting for acceptance are in it, so the SLA
+    watcher's cost grows with the offers due, not with all leads."""
+
+    class Meta:
+        index_name = "sla"
+        projection = KeysOnlyProjection()
+
+    sla_shard = UnicodeAttribute(hash_key=True)
+    sla_due_at = UnicodeAttribute(range_key=True)
+
+
+class AssignmentItem(_Item):
+    """A sales-qualified lead's hand-over to reps (chalicelib/routing), one per
+    SQL transition. Written by chalicelib/storage/routing.py only."""
+
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    key = UnicodeAttribute()
+    sql_at = UnicodeAttribute()
+    status = UnicodeAttribute()  # offered | accepted | closed
+    rep_id = UnicodeAttribute()
+    offer = NumberAttribute()
+    reason = UnicodeAttribute()
+    how = UnicodeAttribute()
+    routed_at = UnicodeAttribute()
+    offered_at = UnicodeAttribute()
+    reassignments = NumberAttribute(default=0)
+    tried = ListAttribute(default=list)
+    notified_at = UnicodeAttribute(null=True)
+    notified_offer = NumberAttribute(default=0)
+    webhook_offer = NumberAttribute(default=0)
+    accepted_at = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    sla_due_at = UnicodeAttribute(null=True)
+    sla_shard = UnicodeAttribute(null=True)
+    sla_index = SlaIndex()
+    history = ListAttribute(default=list)
+    webhook_failures = ListAttribute(default=list)

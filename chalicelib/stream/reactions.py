@@ -2,7 +2,7 @@
 the consumer's own writes by looking only at the changes it is for."""
 from __future__ import annotations
 
-from ..storage.models import OPT_IN_PREFIX
+from ..storage.models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_SK, OPT_IN_PREFIX, STAGE_PREFIX
 from .changes import Change
 from .consumer import Reaction
 
@@ -11,8 +11,45 @@ def _new_opt_in_request(change: Change) -> bool:
     return change.event == "INSERT" and change.sk.startswith(OPT_IN_PREFIX)
 
 
+def _scoring_input_changed(change: Change) -> bool:
+    """A new activity, or a lead's profile, address or status changed. The
+    scorer's own writes (score, stage, rescore time) change none of these."""
+    if change.sk.startswith(ACTIVITY_PREFIX):
+        return change.event == "INSERT"
+    return change.sk == LEAD_SK and change.new is not None and change.changed("profile", "email", "status")
+
+
+def _became_sql(change: Change) -> bool:
+    return change.event == "INSERT" and change.sk.startswith(STAGE_PREFIX) and change.new.get("to_stage") == "sql"
+
+
+def _offered_anew(change: Change) -> bool:
+    """A reassignment (decline, SLA) moved the offer on: the new rep must hear.
+    The first offer is notified by the router that made it."""
+    return (change.event == "MODIFY" and change.sk.startswith(ASSIGNMENT_PREFIX) and change.changed("offer")
+            and change.new.get("status") == "offered")
+
+
 def reactions(services) -> list[Reaction]:
     def send_opt_in(change: Change):
         return services.opt_in.send_requested_mail(change.new["lead_id"], change.new["request_id"])
 
-    return [Reaction("opt-in mail", _new_opt_in_request, send_opt_in)]
+    def rescore(change: Change):
+        return services.scorer.rescore(change.new["lead_id"])
+
+    def queue_sql(change: Change):
+        lead_id, key = change.new["lead_id"], change.new["at"]
+        # a record redelivered after the queue's 5-minute deduplication window
+        if services.routing_store.assignment(lead_id, key) is not None:
+            return "already routed"
+        return f"queued {services.routing_queue.send(lead_id, key, 1)}"
+
+    def queue_offer(change: Change):
+        return f"queued {services.routing_queue.send(change.new['lead_id'], change.new['key'], change.new['offer'])}"
+
+    return [
+        Reaction("opt-in mail", _new_opt_in_request, send_opt_in),
+        Reaction("scoring", _scoring_input_changed, rescore),
+        Reaction("sql to routing queue", _became_sql, queue_sql),
+        Reaction("new offer to routing queue", _offered_anew, queue_offer),
+    ]

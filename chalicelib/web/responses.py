@@ -10,7 +10,7 @@ from chalice import Response
 from ..capture.service import UnknownForm
 from ..capture.signup import RateLimited
 from ..capture.validation import InvalidSubmission
-from ..storage.errors import VersionConflict
+from ..storage.errors import UnknownLead, VersionConflict
 from .http import HttpProblem
 
 SECURITY_HEADERS = {
@@ -53,6 +53,8 @@ def problem(error: Exception) -> HttpProblem | None:
     if isinstance(error, RateLimited):
         return HttpProblem(429, {"rate": "too many submissions, try again later"},
                            {"Retry-After": str(error.retry_after)})
+    if isinstance(error, UnknownLead):
+        return HttpProblem(404, {"lead_id": "no such lead"})
     if isinstance(error, VersionConflict):
         return HttpProblem(503, {"lead": "busy, try again"}, {"Retry-After": "1"})
     return None

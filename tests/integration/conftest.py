@@ -18,7 +18,7 @@ from moto.ses.models import ses_backends
 from chalicelib.clock import FixedClock
 from chalicelib.wiring import Services, configure
 from infra.local.streams import StreamReader
-from infra.resources import create_tables
+from infra.resources import create_resources, create_tables, load_resources
 
 REGION = "eu-central-1"
 SENDER = "hello@leadflow.test"
@@ -31,6 +31,9 @@ def aws():
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         create_tables(dynamodb)
+        # the queues too: the stream hands SQLs to the routing queue
+        queues = {k: r for k, r in load_resources().items() if r["Type"] == "AWS::SQS::Queue"}
+        create_resources(lambda service: boto3.client(service, region_name=REGION), queues, region=REGION)
         boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
         yield dynamodb
 

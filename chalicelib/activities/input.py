@@ -1,0 +1,95 @@
+"""Checks what callers send as an activity or a profile edit: plain data in,
+clean values or InvalidSubmission (a 400 naming each bad field) out."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from ..capture.validation import InvalidSubmission
+from ..playbook.activities import Activities
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_MAX_TEXT = 2000
+_MAX_KEYS = 20
+# keys an activity's data may carry that must be web URLs
+_URL_KEYS = {"url", "referrer"}
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= _MAX_TEXT)
+
+
+def _clean_values(values: Mapping[str, Any], what: str, allow_null: bool) -> tuple[dict, dict]:
+    """(clean values, errors) for a flat map of simple values."""
+    errors, clean = {}, {}
+    if len(values) > _MAX_KEYS:
+        return {}, {what: f"at most {_MAX_KEYS} keys"}
+    for key, value in values.items():
+        if not isinstance(key, str) or not _NAME.match(key):
+            errors[f"{what}.{key}"] = "names are lower_snake_case"
+        elif value is None and not allow_null:
+            errors[f"{what}.{key}"] = "must not be null"
+        elif isinstance(value, list) and all(isinstance(v, str) and len(v) <= _MAX_TEXT for v in value):
+            clean[key] = list(value)
+        elif not _scalar(value):
+            errors[f"{what}.{key}"] = f"must be text (at most {_MAX_TEXT} characters), a number, true/false or a list of texts"
+        elif key in _URL_KEYS and not (isinstance(value, str) and urlsplit(value).scheme in ("http", "https")):
+            errors[f"{what}.{key}"] = "must be an http(s) URL"
+        else:
+            clean[key] = value
+    return clean, errors
+
+
+def parse_activity(config: Activities, body: Mapping[str, Any], source: str, now: datetime,
+                   extra: tuple[str, ...] = ()) -> tuple[str, dict, datetime]:
+    """(type, data, at) from a body {type, data?, at? (server only), ...}.
+    Top-level keys other than these (and `extra`, e.g. the lead token) are
+    data too, so a landing page can send {type, url}."""
+    kind = body.get("type")
+    definition = config.types.get(kind) if isinstance(kind, str) else None
+    if definition is None or source not in definition.sources:
+        raise InvalidSubmission({"type": "unknown activity type" if definition is None
+                                 else f"{kind} cannot be sent here"})
+    nested = body.get("data", {})
+    if not isinstance(nested, dict):
+        raise InvalidSubmission({"data": "must be an object"})
+    top = {k: v for k, v in body.items() if k not in {"type", "data", "at", *extra}}
+    data, errors = _clean_values({**top, **nested}, "data", allow_null=False)
+    for key in definition.requires:
+        if key not in data and f"data.{key}" not in errors:
+            errors[key] = "is required"
+    at = now
+    if "at" in body:
+        at, problem = _past_moment(body["at"], now) if source == "server" else (now, "cannot be set here")
+        if problem:
+            errors["at"] = problem
+    if errors:
+        raise InvalidSubmission(errors)
+    return kind, data, at
+
+
+def _past_moment(value: Any, now: datetime) -> tuple[datetime, str | None]:
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        return now, "must be an ISO 8601 time with a zone, e.g. 2026-11-20T15:00:00Z"
+    if at > now:
+        return now, "must not be in the future"
+    return at, None
+
+
+def parse_profile_edit(body: Mapping[str, Any]) -> tuple[dict, list[str]]:
+    """({field: new value}, [fields to remove]) from {"profile": {field: value|null}}."""
+    profile = body.get("profile")
+    if not isinstance(profile, dict) or not profile:
+        raise InvalidSubmission({"profile": "must be an object of field: value (null removes a field)"})
+    if "email" in profile:
+        raise InvalidSubmission({"profile.email": "the address is the lead's identity and cannot be edited"})
+    clean, errors = _clean_values(profile, "profile", allow_null=True)
+    if errors:
+        raise InvalidSubmission(errors)
+    return {k: v for k, v in clean.items() if v is not None}, sorted(k for k, v in clean.items() if v is None)

@@ -1,0 +1,1 @@
+"""Routing of sales-qualified leads to reps: rules, capacity, SLA, speed-to-lead."""

@@ -1,0 +1,14 @@
+class NoEligibleRep(Exception):
+    """Nobody can take the lead: no pool rep, no fallback, no default owner."""
+
+
+class NoOpenAssignment(LookupError):
+    """The lead has no open assignment (never routed, or closed)."""
+
+
+class OfferNotCurrent(Exception):
+    """The link's offer was taken back, reassigned or already answered."""
+
+
+class NotAccepted(Exception):
+    """An outcome needs the assignment accepted first."""

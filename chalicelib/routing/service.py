@@ -1,0 +1,250 @@
+"""The router: from a sales-qualified lead to a notified rep, and what reps
+do with it (accept, decline, outcome), plus the SLA watcher.
+
+Exactly once under redelivery: the assignment is keyed by the SQL
+transition and created with a conditional put in the same transaction as the
+rep's capacity claim; the rep mail of an offer is recorded (`notified_offer`)
+and the webhook call (`webhook_offer`) after it, so a redelivered message
+finds them done. If the process dies between SES accepting the mail and the
+record, the retry mails again: a duplicate beats a lead nobody hears of.
+Reassignments (decline, SLA) change the assignment only; the stream sees the
+new offer and queues it, and this router notifies, with the queue's retries
+and dead-letter queue behind every notification."""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from ..clock import epoch, iso
+from ..scoring.stages import InvalidOutcome, stage_by_sales_outcome
+from ..storage.routing import AlreadyAssigned, RepUnavailable, StaleAssignment
+from .assignment import ACCEPTED, OFFERED, OPEN, OUTCOMES, Assignment, reoffered
+from .errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent
+from .notify import Links, manager_mail, rep_mail, webhook_payload
+from .reps import Rep
+from .rules import lead_facts, targets
+from .speed import accepted_counters, notified_counters
+
+log = logging.getLogger(__name__)
+
+LINK_PURPOSE = "rep"
+ACTIONS = ("accept", "decline", "outcome")
+_RECENT_ACTIVITIES = 5
+
+
+class Router:
+    def __init__(self, playbook, store, mailer, webhooks, signer, clock, public_url: str, scorer, sla_shards: int):
+        self._routing = playbook.routing
+        self._store = store
+        self._mailer = mailer
+        self._webhooks = webhooks
+        self._signer = signer
+        self._clock = clock
+        self._public_url = public_url
+        self._scorer = scorer
+        self._shards = sla_shards
+
+    # --- the routing queue's consumer ---------------------------------------
+    def route(self, lead_id: str, key: str) -> str:
+        """Assign (once) and notify (once) one SQL transition; what happened.
+        Raises NoEligibleRep (the message is retried, then dead-lettered)."""
+        a = self._store.assignment(lead_id, key)
+        if a is not None:
+            return self._notify(a)
+        lead = self._store.lead(lead_id)
+        if lead is None:
+            return "lead gone"
+        a, rep = self._assign(lead, key)
+        return self._notify(a, rep, lead)
+
+    def _sla_due(self, now, default_owner: bool) -> str | None:
+        # the default owner is the end of the line: nobody to reassign to
+        return None if default_owner else iso(now + timedelta(minutes=self._routing.sla.minutes))
+
+    def _assign(self, lead: dict[str, Any], key: str) -> tuple[Assignment, Rep | None]:
+        now = self._clock.now()
+        at = iso(now)
+        facts = lead_facts(lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"))
+        for target in targets(self._store.reps(), facts, self._routing, now):
+            rep_id = target.rep.rep_id
+            a = Assignment(lead_id=lead["lead_id"], key=key, sql_at=key, status=OFFERED, rep_id=rep_id, offer=1,
+                           reason="routed", how=target.how, routed_at=at, offered_at=at, tried=(rep_id,),
+                           sla_due_at=self._sla_due(now, target.is_default_owner))
+            a = replace(a, history=(a.event(at, "routed", how=target.how),))
+            try:
+                self._store.create(a, bounded=not target.is_default_owner)
+                return a, target.rep
+            except RepUnavailable:
+                continue  # filled up or went out of office since the read: next
+            except AlreadyAssigned:
+                return self._store.assignment(lead["lead_id"], key), None
+        raise NoEligibleRep(f"no rep, fallback or default owner for lead routed at {key}")
+
+    def links(self, a: Assignment) -> Links:
+        expires = self._clock.now() + timedelta(days=self._routing.link_days)
+        token = self._signer.sign(LINK_PURPOSE, {"l": a.lead_id, "k": a.key, "o": a.offer, "r": a.rep_id}, expires)
+        base = f"{self._public_url}/rep/{token}"
+        return Links(page=f"{base}/accept", accept=f"{base}/accept", decline=f"{base}/decline",
+                     outcome=f"{base}/outcome")
+
+    def _notify(self, a: Assignment, rep: Rep | None = None, lead: dict[str, Any] | None = None) -> str:
+        """`rep` and `lead` as just read by the caller, if it has them."""
+        if a.status != OFFERED or (a.notified_offer >= a.offer and a.webhook_offer >= a.offer):
+            return f"offer {a.offer}: nothing left to do"
+        rep = rep if rep is not None and rep.rep_id == a.rep_id else self._store.rep(a.rep_id)
+        lead = lead or self._store.lead(a.lead_id)
+        if rep is None or lead is None:
+            return "rep or lead gone"
+        links = self.links(a)
+        done = []
+        if a.notified_offer < a.offer:
+            activities = self._store.recent_activities(a.lead_id, _RECENT_ACTIVITIES)
+            sla = self._routing.sla.minutes if a.sla_due_at else None
+            self._mailer.send(rep_mail(rep.email, lead, activities, a, links, sla))
+            manager = self._routing.sla.manager_email
+            if manager and a.reason in ("sla", "escalated") and len(a.tried) > 1:
+                self._mailer.send(manager_mail(manager, lead, a, a.tried[-2], self._routing.sla.minutes))
+            at = iso(self._clock.now())
+            first = a.notified_at is None
+            try:
+                self._store.mark_notified(a, at, notified_counters(a.sql_at, at) if first else None)
+            except StaleAssignment:
+                return "offer changed while notifying"
+            done.append("mailed")
+        if rep.webhook_url and a.webhook_offer < a.offer:
+            now = self._clock.now()
+            result = self._webhooks.post(rep.webhook_url, rep.webhook_secret, webhook_payload(lead, a, links), epoch(now))
+            failure = None if result.ok else {"at": iso(now), "rep_id": a.rep_id, "offer": a.offer,
+                                                "attempts": result.attempts, "error": result.error}
+            self._store.mark_webhook(a, iso(now), failure)
+            done.append("webhook ok" if result.ok else f"webhook failed ({result.error})")
+        return f"offer {a.offer}: {', '.join(done)}"
+
+    # --- rep actions ------------------------------------------------------------
+    def offer_from_link(self, token: str) -> tuple[Assignment | None, dict]:
+        """The assignment a signed link points at (None: gone) and its claims.
+        Raises tokens.InvalidToken."""
+        claims = self._signer.verify(token, LINK_PURPOSE, self._clock.now())
+        return self._store.assignment(claims["l"], claims["k"]), claims
+
+    def current(self, lead_id: str) -> Assignment:
+        """The lead's open assignment. Raises NoOpenAssignment."""
+        open_ = [a for a in self._store.assignments(lead_id) if a.status in OPEN]
+        if not open_:
+            raise NoOpenAssignment(lead_id)
+        return open_[-1]
+
+    @staticmethod
+    def _check(a: Assignment, claims: dict | None) -> None:
+        if claims and (a.offer != claims["o"] or a.rep_id != claims["r"]):
+            raise OfferNotCurrent()
+
+    def accept(self, a: Assignment, claims: dict | None = None) -> Assignment:
+        """Raises OfferNotCurrent."""
+        self._check(a, claims)
+        if a.status == ACCEPTED:
+            return a  # twice is once
+        if a.status != OFFERED:
+            raise OfferNotCurrent()
+        at = iso(self._clock.now())
+        try:
+            self._store.accept(a, at, accepted_counters(a.sql_at, a.notified_at, at))
+        except StaleAssignment:
+            raise OfferNotCurrent() from None
+        return self._store.assignment(a.lead_id, a.key)
+
+    def decline(self, a: Assignment, claims: dict | None = None) -> Assignment:
+        """Offers the lead to the next eligible rep. Raises OfferNotCurrent,
+        NoEligibleRep."""
+        self._check(a, claims)
+        if a.status != OFFERED:
+            raise OfferNotCurrent()
+        try:
+            return self._reassign(a, "declined")
+        except StaleAssignment:
+            raise OfferNotCurrent() from None
+
+    def record_outcome(self, a: Assignment, outcome: str, note: str = "", claims: dict | None = None) -> Assignment:
+        """Raises InvalidOutcome, NotAccepted, OfferNotCurrent."""
+        if outcome not in OUTCOMES:
+            raise InvalidOutcome(f"unknown outcome {outcome!r}; one of {', '.join(OUTCOMES)}")
+        self._check(a, claims)
+        if a.status != ACCEPTED:
+            raise NotAccepted()
+        stage_outcome, closes = OUTCOMES[outcome]
+        if stage_outcome:
+            lead = self._store.lead(a.lead_id)
+            stage_by_sales_outcome(lead["stage"] if lead else "", stage_outcome, note)  # raises before any write
+        try:
+            self._store.record_outcome(a, outcome, iso(self._clock.now()), closes)
+        except StaleAssignment:
+            raise OfferNotCurrent() from None
+        if stage_outcome:
+            self._scorer.record_sales_outcome(a.lead_id, stage_outcome, note)
+        return self._store.assignment(a.lead_id, a.key)
+
+    def _reassign(self, a: Assignment, reason: str) -> Assignment:
+        """Raises NoEligibleRep, StaleAssignment."""
+        lead = self._store.lead(a.lead_id)
+        if lead is None:
+            raise NoEligibleRep("lead gone")
+        now = self._clock.now()
+        at = iso(now)
+        facts = lead_facts(lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"))
+        escalate = a.reassignments >= self._routing.sla.max_reassignments
+        exclude = frozenset(a.tried) | {a.rep_id}
+        for target in targets(self._store.reps(), facts, self._routing, now, exclude, default_owner_only=escalate):
+            why = "escalated" if target.is_default_owner and reason == "sla" else reason
+            new = reoffered(a, target.rep.rep_id, target.how, why, at, self._sla_due(now, target.is_default_owner))
+            event = a.event(at, "reassigned", reason=why, to=new.rep_id)
+            try:
+                self._store.reoffer(a, new, not target.is_default_owner, event)
+                return new
+            except RepUnavailable:
+                continue
+        raise NoEligibleRep("nobody else can take the lead")
+
+    # --- the SLA watcher ----------------------------------------------------------
+    def sla_due(self, limit: int = 200) -> dict[str, int]:
+        """Offers past their SLA, from the sparse index (never a scan): each is
+        reassigned or escalated. Overlapping runs are safe: every change is
+        conditional on the offer that was read."""
+        now = self._clock.now()
+        done = {"reassigned": 0, "escalated": 0, "stopped": 0, "skipped": 0}
+        for shard in range(self._shards):
+            for lead_id, key in self._store.due(shard, now, limit):
+                a = self._store.assignment(lead_id, key)
+                if a is None or a.status != OFFERED or not a.sla_due_at or a.sla_due_at > iso(now):
+                    done["skipped"] += 1
+                    continue
+                try:
+                    new = self._reassign(a, "sla")
+                    done["escalated" if new.reason == "escalated" else "reassigned"] += 1
+                except NoEligibleRep:
+                    self._stop(a, now)
+                    done["stopped"] += 1
+                except StaleAssignment:
+                    done["skipped"] += 1  # another run or a rep got there first
+        return done
+
+    def _stop(self, a: Assignment, now) -> None:
+        try:
+            self._store.stop_sla(a, iso(now), "nobody else can take the lead")
+        except StaleAssignment:
+            pass
+
+    # --- erasure ------------------------------------------------------------------
+    def release_for_erasure(self, lead_id: str) -> int:
+        """Closes the lead's open assignments (freeing the reps' capacity)
+        before its partition is deleted; returns how many."""
+        closed = 0
+        for a in self._store.assignments(lead_id):
+            if a.status in OPEN:
+                try:
+                    self._store.record_outcome(a, "erased", iso(self._clock.now()), closes=True)
+                    closed += 1
+                except StaleAssignment:
+                    log.warning("assignment changed during erasure; released by whoever changed it")
+        return closed

@@ -1,0 +1,2 @@
+"""E-mail tracking: signed open-pixel and click links, and telling machine
+hits (scanners, prefetchers) from people."""

@@ -1,0 +1,215 @@
+"""HTTP side of routing: reps (admin), a lead's assignments and the admin's
+accept / decline / outcome, the rep's signed links (GET shows a page and
+changes nothing, as mail scanners prefetch links; POST acts) and the
+speed-to-lead report."""
+from __future__ import annotations
+
+import functools
+import json
+from datetime import date
+from urllib.parse import parse_qs
+
+from pydantic import ValidationError
+
+from ..clock import iso
+from ..routing.assignment import ACCEPTED, OFFERED, OUTCOMES
+from ..routing.errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent
+from ..routing.notify import summary
+from ..routing.reps import REP_ID, RepInput
+from ..routing.service import ACTIONS
+from ..routing.speed import days, report
+from ..scoring.stages import InvalidOutcome
+from ..storage.routing import RepBusy, UnknownRep
+from ..tokens import InvalidToken
+from .http import HttpProblem
+from .pages import render_page
+from .responses import empty_response, html_response, json_response
+
+_MAX_BODY = 16 * 1024
+
+
+def _as_problem(error: Exception) -> HttpProblem | None:
+    answers = {
+        UnknownRep: (404, {"rep_id": "no such rep"}),
+        RepBusy: (409, {"rep_id": "the rep has open assignments; close or reassign them first"}),
+        NoOpenAssignment: (404, {"lead_id": "the lead has no open assignment"}),
+        OfferNotCurrent: (409, {"assignment": "this offer was answered, reassigned or closed meanwhile"}),
+        NotAccepted: (409, {"assignment": "accept the lead before recording an outcome"}),
+        NoEligibleRep: (409, {"assignment": "nobody else can take this lead"}),
+        InvalidOutcome: (400, {"outcome": str(error)}),
+    }
+    for kind, (status, errors) in answers.items():
+        if isinstance(error, kind):
+            return HttpProblem(status, errors)
+    return None
+
+
+def routing_problems(view):
+    """Routing's domain errors as HttpProblem (answers_problems shapes them)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except Exception as error:
+            answer = _as_problem(error)
+            if answer is None:
+                raise
+            raise answer from None
+
+    return wrapper
+
+
+def _json_object(raw: bytes | None) -> dict:
+    if raw and len(raw) > _MAX_BODY:
+        raise HttpProblem(413, {"body": f"must be at most {_MAX_BODY} bytes"})
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        raise HttpProblem(400, {"body": "is not valid JSON"}) from None
+    if not isinstance(body, dict):
+        raise HttpProblem(400, {"body": "must be a JSON object"})
+    return body
+
+
+def _rep_id(rep_id: str) -> str:
+    if not REP_ID.match(rep_id):
+        raise HttpProblem(400, {"rep_id": "lower-case letters, digits, - and _ (at most 64)"})
+    return rep_id
+
+
+# --- reps ------------------------------------------------------------------------
+def put_rep(services, rep_id: str, raw_body: bytes | None) -> object:
+    rep_id = _rep_id(rep_id)
+    try:
+        rep = RepInput.model_validate(_json_object(raw_body))
+    except ValidationError as error:
+        errors = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in error.errors()}
+        raise HttpProblem(400, errors) from None
+    created = services.routing_store.put_rep(rep_id, rep.stored(), iso(services.clock.now()))
+    return json_response(201 if created else 200, services.routing_store.rep(rep_id).public())
+
+
+@routing_problems
+def get_rep(services, rep_id: str) -> object:
+    rep = services.routing_store.rep(_rep_id(rep_id))
+    if rep is None:
+        raise UnknownRep(rep_id)
+    return json_response(200, rep.public())
+
+
+def list_reps(services) -> object:
+    return json_response(200, {"reps": [rep.public() for rep in services.routing_store.reps()]})
+
+
+@routing_problems
+def delete_rep(services, rep_id: str) -> object:
+    services.routing_store.delete_rep(_rep_id(rep_id))
+    return empty_response(204)
+
+
+# --- admin on a lead's assignment --------------------------------------------------
+def lead_assignments(services, lead_id: str) -> object:
+    return json_response(200, {"assignments": [a.view() for a in services.routing_store.assignments(lead_id)]})
+
+
+@routing_problems
+def admin_act(services, lead_id: str, action: str, raw_body: bytes | None) -> object:
+    if action not in ACTIONS:
+        raise HttpProblem(404, {"action": f"one of {', '.join(ACTIONS)}"})
+    body = _json_object(raw_body)
+    router = services.router
+    a = router.current(lead_id)
+    if action == "accept":
+        a = router.accept(a)
+    elif action == "decline":
+        a = router.decline(a)
+    else:
+        a = router.record_outcome(a, str(body.get("outcome", "")), str(body.get("note", ""))[:500])
+    return json_response(200, a.view())
+
+
+# --- the rep's signed links -----------------------------------------------------------
+def _page(status: int, title: str, message: str, **context) -> object:
+    context.setdefault("lead", None)
+    for name in ("form", "action_url", "outcome_url"):
+        context.setdefault(name, None)
+    return html_response(status, render_page("rep_action", "en", title=title, message=message,
+                                             outcomes=list(OUTCOMES), **context))
+
+
+def _offer(services, token: str, action: str):
+    if action not in ACTIONS:
+        return None, None, _page(404, "Unknown action", "This link is not valid.")
+    try:
+        a, claims = services.router.offer_from_link(token)
+    except (InvalidToken, KeyError):
+        return None, None, _page(404, "Invalid link", "This link is not valid or has expired.")
+    if a is None:
+        return None, None, _page(404, "Lead gone", "This lead no longer exists.")
+    return a, claims, None
+
+
+def _state_page(services, token: str, a, claims, action: str, lead: dict | None) -> object:
+    base = f"{services.settings.public_url}/rep/{token}"
+    shown = summary(lead) if lead else None
+    mine = a.offer == claims["o"] and a.rep_id == claims["r"]
+    if not mine:
+        return _page(409, "No longer yours", "This lead was reassigned or answered meanwhile.", lead=None)
+    if a.status == OFFERED and action in ("accept", "decline"):
+        return _page(200, f"{action.capitalize()} this lead?", "The lead is waiting for you.", lead=shown,
+                     form=action, action_url=f"{base}/{action}")
+    if a.status == ACCEPTED:
+        if action == "outcome":
+            return _page(200, "Record the outcome", f"You accepted this lead at {a.accepted_at}.", lead=shown,
+                         form="outcome", action_url=f"{base}/outcome")
+        return _page(200, "Accepted", f"You accepted this lead at {a.accepted_at}. Call now.", lead=shown,
+                     outcome_url=f"{base}/outcome")
+    if a.status == OFFERED:
+        return _page(409, "Not accepted yet", "Accept the lead before recording an outcome.", lead=shown)
+    return _page(200, "Closed", f"This lead's outcome: {a.outcome}.", lead=None)
+
+
+def show_link(services, token: str, action: str) -> object:
+    a, claims, failed = _offer(services, token, action)
+    if failed:
+        return failed
+    return _state_page(services, token, a, claims, action, services.routing_store.lead(a.lead_id))
+
+
+def act_link(services, token: str, action: str, raw_body: bytes | None) -> object:
+    a, claims, failed = _offer(services, token, action)
+    if failed:
+        return failed
+    router = services.router
+    try:
+        if action == "accept":
+            a = router.accept(a, claims)
+        elif action == "decline":
+            router.decline(a, claims)
+            return _page(200, "Declined", "Thanks: the lead goes to the next rep.")
+        else:
+            fields = parse_qs((raw_body or b"").decode("utf-8", "replace"))
+            a = router.record_outcome(a, (fields.get("outcome") or [""])[0], (fields.get("note") or [""])[0][:500],
+                                      claims)
+    except Exception as error:
+        problem = _as_problem(error)
+        if problem is None:
+            raise
+        return _page(problem.status, "Not done", next(iter(problem.errors.values())))
+    return _state_page(services, token, a, claims, action, services.routing_store.lead(a.lead_id))
+
+
+# --- report -------------------------------------------------------------------------
+def speed_to_lead(services, query: dict | None) -> object:
+    query = query or {}
+    try:
+        start, end = date.fromisoformat(query.get("from", "")), date.fromisoformat(query.get("to", ""))
+    except ValueError:
+        raise HttpProblem(400, {"from": "from and to are required, as YYYY-MM-DD"}) from None
+    try:
+        wanted = days(start, end)
+    except ValueError as error:
+        raise HttpProblem(400, {"to": str(error)}) from None
+    return json_response(200, report(services.routing_store.day_counters(wanted[0], wanted[-1]), wanted[0],
+                                     wanted[-1]))

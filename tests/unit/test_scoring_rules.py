@@ -1,0 +1,220 @@
+"""The scoring function and the stage rule on plain data."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from chalicelib.playbook import load_playbook, parse_playbook, PlaybookError
+from chalicelib.scoring.rules import Activity, score, scoring_profile
+from chalicelib.scoring.stages import (
+    STAGES, InvalidOutcome, first_hand_raiser, rank, stage_by_sales_outcome, stage_by_scoring,
+)
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+PLAYBOOK = load_playbook()
+SCORING = PLAYBOOK.scoring
+HAND_RAISERS = PLAYBOOK.activities.hand_raisers()
+GOOD_FIT = {"company_size": "51-200", "industry": "software", "country": "DE", "job_title": "Head of Sales"}
+
+
+def act(kind, minutes_ago=0, flagged=None):
+    return Activity(kind, NOW - timedelta(minutes=minutes_ago), flagged)
+
+
+def stage_after(current, profile, activities):
+    result = score(profile, activities, SCORING, NOW)
+    change = stage_by_scoring(current, result, first_hand_raiser(activities, HAND_RAISERS), SCORING.stages)
+    return change.to_stage if change else current
+
+
+def test_the_shipped_example_a_fitting_lead_asking_for_a_demo_is_an_sql():
+    profile = scoring_profile(GOOD_FIT, "ann@acme.example")
+    assert stage_after("lead", profile, [act("form_submitted", 5), act("demo_request")]) == "sql"
+
+
+def test_the_shipped_example_without_the_demo_request_and_one_page_view_stays_below_sql():
+    profile = scoring_profile(GOOD_FIT, "ann@acme.example")
+    activities = [act("form_submitted", 5), act("page_view")]
+    assert rank(stage_after("lead", profile, activities)) < rank("sql")
+    assert score(profile, activities, SCORING, NOW).total < SCORING.stages.sql.score
+
+
+def test_fit_rules_equals_in_range_and_contains_each_match_case_insensitively():
+    result = score(GOOD_FIT | {"job_title": "head of it"}, [], SCORING, NOW)
+    assert {c.rule for c in result.breakdown} == {
+        "company_size_51_plus", "industry_software", "country_dach", "decision_maker"}
+    assert result.fit == 55
+
+
+def test_range_reads_the_lower_bound_of_a_band_and_plain_numbers():
+    assert {c.rule for c in score({"company_size": "1000+"}, [], SCORING, NOW).breakdown} == {"company_size_51_plus"}
+    assert {c.rule for c in score({"company_size": 51}, [], SCORING, NOW).breakdown} == {"company_size_51_plus"}
+    assert score({"company_size": "1-10"}, [], SCORING, NOW).fit == 0
+
+
+def test_free_mail_and_competitor_domains_cost_points():
+    assert score(scoring_profile({}, "x@GMAIL.com"), [], SCORING, NOW).fit == -15
+    assert score(scoring_profile({}, "spy@competitor.example"), [], SCORING, NOW).fit == -50
+
+
+def test_contains_on_a_list_matches_elements():
+    rules = parse_playbook({**_raw(), "scoring": {"fit": [
+        {"name": "wants_scoring", "field": "interests", "contains": "scoring", "points": 7}]}}).scoring
+    assert score({"interests": ["capture", "Scoring"]}, [], rules, NOW).fit == 7
+    assert score({"interests": ["scoringx"]}, [], rules, NOW).fit == 0
+
+
+def test_breakdown_sums_to_the_score_and_names_the_caps_that_cut():
+    activities = [act("page_view", i) for i in range(30)] + [act("pricing_page_view", i) for i in range(5)]
+    result = score({}, activities, SCORING, NOW)
+    parts = {c.rule: c.points for c in result.breakdown}
+    assert parts["page_view"] <= 10 and parts["pricing_page_view"] <= 16
+    assert parts["group:web"] < 0
+    assert round(sum(parts.values())) == result.total == result.engagement == 25
+
+
+def test_flagged_hits_and_unknown_types_earn_nothing():
+    result = score({}, [act("email_click", flagged="scanner user agent"), act("no_such_type")], SCORING, NOW)
+    assert result.total == 0 and result.breakdown == ()
+
+
+def test_half_life_halves_engagement():
+    fresh = score({}, [act("whitepaper_download")], SCORING, NOW).engagement
+    old = score({}, [act("whitepaper_download", 30 * 24 * 60)], SCORING, NOW).engagement
+    assert (fresh, old) == (10, 5)
+
+
+def test_activities_older_than_the_window_are_left_out():
+    assert score({}, [act("demo_request", 366 * 24 * 60)], SCORING, NOW).engagement == 0
+
+
+def test_temperature_follows_the_bands():
+    assert score({}, [], SCORING, NOW).temperature == "cold"
+    assert score(GOOD_FIT, [], SCORING, NOW).temperature == "warm"
+    assert score(GOOD_FIT, [act("demo_request")], SCORING, NOW).temperature == "hot"
+
+
+def test_decays_across_at_is_when_the_rounded_score_first_drops_below_a_threshold():
+    activities = [act("demo_request")]
+    result = score(GOOD_FIT, activities, SCORING, NOW)  # 55 + 30 = 85: hot (>= 70)
+    moment = result.decays_across_at
+    assert moment is not None and moment > NOW
+    assert score(GOOD_FIT, activities, SCORING, moment).temperature == "warm"
+    assert score(GOOD_FIT, activities, SCORING, moment - timedelta(minutes=2)).temperature == "hot"
+
+
+def test_nothing_to_decay_means_no_rescore():
+    assert score(GOOD_FIT, [], SCORING, NOW).decays_across_at is None
+
+
+def test_a_hand_raiser_with_poor_fit_is_not_an_sql():
+    profile = scoring_profile({}, "kid@gmail.com")
+    assert stage_after("lead", profile, [act("demo_request")]) == "lead"
+
+
+def test_scoring_never_moves_past_sql_nor_back():
+    profile = scoring_profile(GOOD_FIT, "ann@acme.example")
+    assert stage_after("opportunity", profile, [act("demo_request")]) == "opportunity"
+    assert stage_after("sql", profile, []) == "sql"
+    assert stage_after("mql", {}, []) == "mql"
+
+
+def test_sales_outcomes_are_the_only_way_past_sql_or_back():
+    assert stage_by_sales_outcome("sql", "opportunity").to_stage == "opportunity"
+    assert stage_by_sales_outcome("opportunity", "won").to_stage == "customer"
+    assert stage_by_sales_outcome("sql", "recycle", "no budget").reason == "sales outcome recycle: no budget"
+    with pytest.raises(InvalidOutcome):
+        stage_by_sales_outcome("lead", "won")
+    with pytest.raises(InvalidOutcome):
+        stage_by_sales_outcome("sql", "maybe")
+
+
+def _raw():
+    return PLAYBOOK.model_dump(mode="json", by_alias=True)
+
+
+@pytest.mark.parametrize("scoring, message", [
+    ({"fit": [{"name": "x", "field": "country", "points": 1}]}, "exactly one of"),
+    ({"fit": [{"name": "x", "field": "country", "equals": "DE", "in": ["AT"], "points": 1}]}, "exactly one of"),
+    ({"engagement": {"points": {"telepathy": 5}}}, "unknown activity types telepathy"),
+    ({"engagement": {"points": {"page_view": -1}}}, "must not be negative"),
+    ({"temperature": {"warm": 50, "hot": 40}}, "hot must be above warm"),
+    ({"fit": [{"name": "a", "field": "x", "equals": "1", "points": 1},
+              {"name": "a", "field": "y", "equals": "1", "points": 1}]}, "unique"),
+])
+def test_a_bad_scoring_section_fails_validation_naming_the_problem(scoring, message):
+    with pytest.raises(PlaybookError, match=message):
+        parse_playbook({**_raw(), "scoring": scoring})
+
+
+def test_the_activities_section_must_keep_the_types_the_app_records():
+    raw = _raw()
+    raw["activities"]["types"].pop("email_open")
+    with pytest.raises(PlaybookError, match="email_open"):
+        parse_playbook(raw)
+
+
+# --- properties ------------------------------------------------------------
+TYPES = sorted(PLAYBOOK.activities.types) + ["unknown_type"]
+activities_strategy = st.lists(st.builds(
+    Activity,
+    type=st.sampled_from(TYPES),
+    at=st.integers(min_value=-400 * 24 * 3600, max_value=3600).map(lambda s: NOW + timedelta(seconds=s)),
+    flagged=st.sampled_from([None, None, None, "prefetch"]),
+), max_size=60)
+profiles = st.fixed_dictionaries({}, optional={
+    "company_size": st.sampled_from(["1-10", "11-50", "51-200", "201-1000", "1000+", "", "n/a"]),
+    "industry": st.sampled_from(["software", "finance", "other"]),
+    "country": st.sampled_from(["DE", "US", "AT"]),
+    "job_title": st.text(max_size=20) | st.sampled_from(["Head of IT", "CEO"]),
+    "email_domain": st.sampled_from(["gmail.com", "acme.example", "competitor.example"]),
+})
+
+
+@settings(max_examples=150, deadline=None)
+@given(profiles, activities_strategy, st.randoms())
+def test_property_the_score_is_deterministic_and_ignores_activity_order(profile, activities, rnd):
+    shuffled = list(activities)
+    rnd.shuffle(shuffled)
+    assert score(profile, activities, SCORING, NOW) == score(profile, activities, SCORING, NOW)
+    first, second = score(profile, activities, SCORING, NOW), score(profile, shuffled, SCORING, NOW)
+    assert (first.total, first.fit, first.engagement, first.decays_across_at) == (
+        second.total, second.fit, second.engagement, second.decays_across_at)
+
+
+@settings(max_examples=150, deadline=None)
+@given(activities_strategy)
+def test_property_caps_hold(activities):
+    engagement = SCORING.engagement
+    result = score({}, activities, SCORING, NOW)
+    parts = {c.rule: c.points for c in result.breakdown if c.kind == "engagement"}
+    for kind, cap in engagement.caps.items():
+        assert parts.get(kind, 0) <= cap
+    cuts = {c.rule: c.points for c in result.breakdown if c.kind == "cap"}
+    for name, group in engagement.groups.items():
+        assert sum(parts.get(t, 0) for t in group.types) + cuts.get(f"group:{name}", 0) <= group.cap + 0.01
+    assert result.engagement <= engagement.total_cap
+
+
+@settings(max_examples=150, deadline=None)
+@given(profiles, activities_strategy, st.integers(min_value=0, max_value=500 * 24 * 3600))
+def test_property_decay_never_raises_a_score(profile, activities, later):
+    past = [a for a in activities if a.at <= NOW]
+    before = score(profile, past, SCORING, NOW)
+    after = score(profile, past, SCORING, NOW + timedelta(seconds=later))
+    assert after.total <= before.total and after.engagement <= before.engagement
+
+
+@settings(max_examples=150, deadline=None)
+@given(profiles, st.lists(activities_strategy, min_size=1, max_size=5), st.sampled_from(STAGES))
+def test_property_scoring_never_moves_a_stage_backwards(profile, batches, start):
+    stage, seen, moment = start, [], NOW
+    for batch in batches:
+        seen += batch
+        moment += timedelta(days=3)
+        result = score(profile, seen, SCORING, moment)
+        change = stage_by_scoring(stage, result, first_hand_raiser(seen, HAND_RAISERS), SCORING.stages)
+        if change:
+            assert rank(change.to_stage) > rank(stage) and rank(change.to_stage) <= rank("sql")
+            stage = change.to_stage
+    assert rank(stage) >= rank(start)

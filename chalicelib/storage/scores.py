@@ -39,13 +39,13 @@ def _scored(item: LeadItem) -> dict | None:
 
 
 class ScoreStore:
-    def __init__(self, clock):
+    def __init__(self, leads, clock):
+        self._leads = leads
         self._clock = clock
 
     def lead(self, lead_id: str) -> ScoredLead | None:
-        try:
-            item = LeadItem.get(lead_pk(lead_id), LEAD_SK, consistent_read=True)
-        except LeadItem.DoesNotExist:
+        item = self._leads.get(lead_id)
+        if item is None:
             return None
         return ScoredLead(
             lead_id=lead_id, version=item.version, status=item.status, stage=item.stage, email=item.email,

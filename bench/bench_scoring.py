@@ -54,7 +54,9 @@ def _bare(lead_id: str, clock) -> None:
     since = ACTIVITY_PREFIX + iso(clock.now() - timedelta(days=365))
     list(ActivityItem.query(lead_pk(lead_id), ActivityItem.sk.between(since, ACTIVITY_PREFIX + "~"),
                             consistent_read=True, attributes_to_get=["sk", "type", "at", "flagged", "expires_at"]))
-    LeadItem(lead_pk(lead_id), "LEAD", version=lead.version).update([LeadItem.scored_at.set(iso(clock.now()))])
+    LeadItem._get_connection().update_item(
+        lead_pk(lead_id), range_key="LEAD", actions=[LeadItem.scored_at.set(iso(clock.now())), LeadItem.version.add(1)],
+        condition=LeadItem.version == lead.version, return_values="NONE")
 
 
 def _drain(reader) -> None:

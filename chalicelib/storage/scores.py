@@ -93,9 +93,12 @@ class ScoreStore:
         change = write.stage_change
         lead_item = LeadItem(pk, LEAD_SK, version=lead.version)  # the version read: the write's condition
         if change is None:
-            # most rescores: one conditional UpdateItem (a transaction costs twice)
+            # most rescores: one conditional UpdateItem (a transaction costs
+            # twice), returning nothing (Model.update would return the item)
             try:
-                lead_item.update(actions)
+                LeadItem._get_connection().update_item(
+                    pk, range_key=LEAD_SK, actions=[*actions, LeadItem.version.add(1)],
+                    condition=LeadItem.version == lead.version, return_values="NONE")
             except UpdateError as error:
                 if error.cause_response_code == "ConditionalCheckFailedException":
                     raise VersionConflict() from None

@@ -98,7 +98,7 @@ class Services:
     def scores(self):
         from .storage.scores import ScoreStore
 
-        return ScoreStore(self.clock)
+        return ScoreStore(self.leads, self.clock)
 
     @cached_property
     def scorer(self):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from ..clock import epoch, iso
 from ..scoring.plan import ScoredLead, ScoreWrite
@@ -39,13 +39,13 @@ def _scored(item: LeadItem) -> dict | None:
 
 
 class ScoreStore:
-    def __init__(self, clock):
+    def __init__(self, leads, clock):
+        self._leads = leads
         self._clock = clock
 
     def lead(self, lead_id: str) -> ScoredLead | None:
-        try:
-            item = LeadItem.get(lead_pk(lead_id), LEAD_SK, consistent_read=True)
-        except LeadItem.DoesNotExist:
+        item = self._leads.get(lead_id)
+        if item is None:
             return None
         return ScoredLead(
             lead_id=lead_id, version=item.version, status=item.status, stage=item.stage, email=item.email,
@@ -91,20 +91,30 @@ class ScoreStore:
         if write.recycled_at:
             actions.append(LeadItem.recycled_at.set(write.recycled_at))
         change = write.stage_change
-        if change:
-            actions.append(LeadItem.stage.set(change.to_stage))
+        lead_item = LeadItem(pk, LEAD_SK, version=lead.version)  # the version read: the write's condition
+        if change is None:
+            # most rescores: one conditional UpdateItem (a transaction costs
+            # twice), returning nothing (Model.update would return the item)
+            try:
+                LeadItem._get_connection().update_item(
+                    pk, range_key=LEAD_SK, actions=[*actions, LeadItem.version.add(1)],
+                    condition=LeadItem.version == lead.version, return_values="NONE")
+            except UpdateError as error:
+                if error.cause_response_code == "ConditionalCheckFailedException":
+                    raise VersionConflict() from None
+                raise
+            return
+        actions.append(LeadItem.stage.set(change.to_stage))
         try:
             with transaction() as tx:
-                tx.update(LeadItem(pk, LEAD_SK, version=lead.version), actions)
-                if change:
-                    # the lead's version check already makes this unique; the
-                    # condition keeps an immutable record immutable regardless
-                    tx.save(StageChangeItem(
-                        pk, stage_change_sk(write.at, change.to_stage), lead_id=lead.lead_id,
-                        from_stage=change.from_stage, to_stage=change.to_stage, at=write.at,
-                        reason=change.reason,
-                        score=write.score.total if write.score else (lead.scored or {}).get("total"),
-                    ), condition=StageChangeItem.sk.does_not_exist())
+                tx.update(lead_item, actions)
+                # the lead's version check already makes this unique; the
+                # condition keeps an immutable record immutable regardless
+                tx.save(StageChangeItem(
+                    pk, stage_change_sk(write.at, change.to_stage), lead_id=lead.lead_id,
+                    from_stage=change.from_stage, to_stage=change.to_stage, at=write.at, reason=change.reason,
+                    score=write.score.total if write.score else (lead.scored or {}).get("total"),
+                ), condition=StageChangeItem.sk.does_not_exist())
         except TransactWriteError as error:
             if "ConditionalCheckFailed" in reasons(error):
                 raise VersionConflict() from None

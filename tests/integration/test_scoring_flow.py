@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from chalicelib.clock import iso
+from chalicelib.scoring.stages import StageChange
 from chalicelib.storage.models import ActivityItem, LeadItem, lead_pk
 from chalicelib.tracking.links import click_url, open_url
 
@@ -273,3 +274,18 @@ def test_only_a_sales_outcome_moves_an_sql_on_and_a_recycled_lead_requalifies_on
     view = lead(client, lead_id)
     assert view["stage"] == "sql"
     assert [c["to_stage"] for c in view["stage_changes"]] == ["lead", "sql", "lead", "sql"]
+
+
+def test_a_score_write_from_a_stale_read_is_refused_on_the_version(client, stream, mailbox, services, clock):
+    from chalicelib.scoring.plan import ScoreWrite
+    from chalicelib.storage.errors import VersionConflict
+
+    lead_id, lead_token = confirmed_lead(client, stream, mailbox)
+    stale = services.scores.lead(lead_id)
+    send_event(client, lead_token, type="pricing_page_view")
+    stream.pump()
+    for write in (ScoreWrite(at=iso(clock.now())),  # a plain UpdateItem
+                  ScoreWrite(at=iso(clock.now()), stage_change=StageChange("lead", "mql", "test"))):  # a transaction
+        with pytest.raises(VersionConflict):
+            services.scores.write(stale, write)
+    assert len(lead(client, lead_id)["stage_changes"]) == 1

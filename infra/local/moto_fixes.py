@@ -12,10 +12,17 @@ stream records either); only then are the writes applied. Writes that fail
 while applying (validation errors the conditions cannot foresee) restore the
 touched items from a snapshot of those items alone (the stream then shows
 the undo, unlike DynamoDB; such writes are bugs caught by the tests anyway).
+
+moto also checks a condition and then writes without a lock, so two threads
+(the local stack's server is threaded) can both pass the same condition.
+DynamoDB's conditional writes and transactions are linearisable, so all
+writing calls are serialised with one re-entrant lock.
 """
 from __future__ import annotations
 
 import copy
+import functools
+import threading
 from typing import Any
 
 from moto.dynamodb.comparisons import get_filter_expression
@@ -106,11 +113,24 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
 
 
 _applied = False
+_WRITES = threading.RLock()
+
+
+def _serialised(method):
+    @functools.wraps(method)
+    def locked(*args, **kwargs):
+        with _WRITES:
+            return method(*args, **kwargs)
+
+    return locked
 
 
 def apply() -> None:
     global _applied
     if not _applied:
         DynamoDBBackend.transact_write_items = transact_write_items
+        for name in ("transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item"):
+            if hasattr(DynamoDBBackend, name):
+                setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
         _applied = True
 

@@ -44,3 +44,25 @@ def test_a_write_that_fails_while_applying_restores_the_touched_items(aws):
     with pytest.raises(ClientError):
         aws.transact_write_items(TransactItems=[put("b"), bad_update])
     assert [(i["pk"]["S"], i["n"]) for i in stored_items(aws)] == [("a", {"S": "text"})]
+
+
+def test_concurrent_conditional_writes_have_exactly_one_winner(aws):
+    import threading
+
+    outcomes = []
+
+    def claim(n):
+        client = boto3.client("dynamodb", region_name=REGION)
+        try:
+            client.transact_write_items(TransactItems=[put("seat", "attribute_not_exists(pk)"), put(f"ticket{n}")])
+            outcomes.append("won")
+        except ClientError:
+            outcomes.append("lost")
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["lost"] * 15 + ["won"]
+    assert len(stored_items(aws)) == 2

@@ -24,12 +24,12 @@ TABLE_STREAM_ARN = os.environ.get(
 
 @app.authorizer()
 def admin_token(auth_request):
-    from chalicelib.admin.access import authorize
+    from chalicelib.admin.access import allowed_routes, authorize
 
     who = authorize(auth_request.token, services().secrets)
     if who is None:
         raise Exception("Unauthorized")  # API Gateway's 401 (a Deny would be 403)
-    return AuthResponse(routes=["*"], principal_id=who.name)
+    return AuthResponse(routes=allowed_routes(who), principal_id=who.name)
 
 
 @app.route("/health", methods=["GET"])
@@ -152,3 +152,28 @@ def edit_lead(lead_id):
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def rescore_decayed(event):
     return services().scorer.rescore_due()
+
+
+# --- funnel analytics, GDPR rights, admin API (issue 8) ---------------------
+@app.route("/reports/funnel", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def funnel_report():
+    from chalicelib.web import reports
+
+    return reports.funnel_report(services(), app.current_request.query_params)
+
+
+@app.route("/reports/funnel.svg", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def funnel_picture():
+    from chalicelib.web import reports
+
+    return reports.funnel_picture(services(), app.current_request.query_params)
+
+
+@app.route("/campaigns/{campaign}/spend", methods=["PUT"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def set_campaign_spend(campaign):
+    from chalicelib.web import reports
+
+    return reports.set_spend(services(), campaign, app.current_request.raw_body)

@@ -115,6 +115,13 @@ class Services:
         return ActivityLog(self.playbook, ActivityStore(), self.leads, self.signer, self.clock)
 
     @cached_property
+    def funnel(self):
+        from .analytics.service import Funnel
+        from .storage.funnel import FunnelStore
+
+        return Funnel(FunnelStore(self.clock))
+
+    @cached_property
     def stream_reactions(self):
         from .stream.reactions import reactions
 

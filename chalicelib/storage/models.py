@@ -19,6 +19,10 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 | rate counter    | RATE#<scope>#<key>#<window> | RATE             |
 | suppression     | SUPPRESS#<address key> | SUPPRESS              |
 | soft bounce     | SUPPRESS#<address key> | SOFT#<at>#<message id> |
+| funnel counter  | FUNNEL#<filters or *>  | DAY#<YYYY-MM-DD>      |
+| campaign spend  | SPEND                  | <campaign>#<from>#<to> |
+
+Funnel counters and spend (chalicelib/storage/funnel.py) name no lead.
 
 Suppression partitions are keyed by a keyed hash of the address (not the
 lead id), so they outlive the lead's erasure and hold no personal data.
@@ -151,6 +155,8 @@ class LeadItem(_Item):
     rescore_shard = UnicodeAttribute(null=True)
     rescore_at = UnicodeAttribute(null=True)
     rescore_index = RescoreIndex()
+    # set once the funnel counted this signup (chalicelib/analytics)
+    funnel_counted_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -240,6 +246,8 @@ class StageChangeItem(_Item):
     at = UnicodeAttribute()
     reason = UnicodeAttribute()
     score = NumberAttribute(null=True)
+    # set once the funnel counted this change (the only write after creation)
+    counted_at = UnicodeAttribute(null=True)
 
 
 class RateCounterItem(_Item):

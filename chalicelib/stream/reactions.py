@@ -26,7 +26,10 @@ def reactions(services) -> list[Reaction]:
     def rescore(change: Change):
         return services.scorer.rescore(change.new["lead_id"])
 
+    from ..analytics.service import is_transition
+
     return [
         Reaction("opt-in mail", _new_opt_in_request, send_opt_in),
         Reaction("scoring", _scoring_input_changed, rescore),
+        Reaction("funnel counters", is_transition, services.funnel.count),
     ]

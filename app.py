@@ -177,3 +177,15 @@ def set_campaign_spend(campaign):
     from chalicelib.web import reports
 
     return reports.set_spend(services(), campaign, app.current_request.raw_body)
+
+
+@app.route("/leads/{lead_id}/export", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def export_lead(lead_id):
+    return admin.export_lead(services(), lead_id)
+
+
+@app.route("/leads/{lead_id}", methods=["DELETE"], authorizer=admin_token)
+@answers_problems
+def erase_lead(lead_id):
+    return admin.erase_lead(services(), lead_id)

@@ -122,6 +122,13 @@ class Services:
         return Funnel(FunnelStore(self.clock))
 
     @cached_property
+    def erasure(self):
+        from .admin.gdpr import Erasure
+        from .storage.erasure import ErasureStore
+
+        return Erasure(self.leads, ErasureStore(), self.suppression, self.clock)
+
+    @cached_property
     def stream_reactions(self):
         from .stream.reactions import reactions
 

@@ -34,8 +34,10 @@ def admin_token(auth_request):
 
 @app.route("/health", methods=["GET"])
 def health():
+    from chalicelib.web.responses import json_response
+
     reachable = services().leads.reachable()
-    return Response(body={"status": "ok" if reachable else "unavailable"}, status_code=200 if reachable else 503)
+    return json_response(200 if reachable else 503, {"status": "ok" if reachable else "unavailable"})
 
 
 @app.route("/forms/{form_id}/submissions", methods=["POST"], content_types=["*/*"])
@@ -189,3 +191,10 @@ def export_lead(lead_id):
 @answers_problems
 def erase_lead(lead_id):
     return admin.erase_lead(services(), lead_id)
+
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi_document():
+    from chalicelib.openapi import document_json
+
+    return Response(body=document_json(), status_code=200, headers={"Content-Type": "application/json"})

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from itertools import combinations
 from typing import Any, Iterable, Mapping
 from urllib.parse import quote
@@ -215,6 +215,3 @@ def report(counters: list[Mapping[str, Any]], spends: list[Mapping[str, Any]], f
         "counter_items_read": len(counters),
     }
 
-
-def days(first: date, last: date) -> list[str]:
-    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]

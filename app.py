@@ -24,18 +24,20 @@ TABLE_STREAM_ARN = os.environ.get(
 
 @app.authorizer()
 def admin_token(auth_request):
-    from chalicelib.admin.access import authorize
+    from chalicelib.admin.access import allowed_routes, authorize
 
     who = authorize(auth_request.token, services().secrets)
     if who is None:
         raise Exception("Unauthorized")  # API Gateway's 401 (a Deny would be 403)
-    return AuthResponse(routes=["*"], principal_id=who.name)
+    return AuthResponse(routes=allowed_routes(who), principal_id=who.name)
 
 
 @app.route("/health", methods=["GET"])
 def health():
+    from chalicelib.web.responses import json_response
+
     reachable = services().leads.reachable()
-    return Response(body={"status": "ok" if reachable else "unavailable"}, status_code=200 if reachable else 503)
+    return json_response(200 if reachable else 503, {"status": "ok" if reachable else "unavailable"})
 
 
 @app.route("/forms/{form_id}/submissions", methods=["POST"], content_types=["*/*"])
@@ -239,3 +241,45 @@ def speed_to_lead_report():
     from chalicelib.web import routing
 
     return routing.speed_to_lead(services(), app.current_request.query_params)
+# --- funnel analytics, GDPR rights, admin API (issue 8) ---------------------
+@app.route("/reports/funnel", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def funnel_report():
+    from chalicelib.web import reports
+
+    return reports.funnel_report(services(), app.current_request.query_params)
+
+
+@app.route("/reports/funnel.svg", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def funnel_picture():
+    from chalicelib.web import reports
+
+    return reports.funnel_picture(services(), app.current_request.query_params)
+
+
+@app.route("/campaigns/{campaign}/spend", methods=["PUT"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def set_campaign_spend(campaign):
+    from chalicelib.web import reports
+
+    return reports.set_spend(services(), campaign, app.current_request.raw_body)
+
+
+@app.route("/leads/{lead_id}/export", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def export_lead(lead_id):
+    return admin.export_lead(services(), lead_id)
+
+
+@app.route("/leads/{lead_id}", methods=["DELETE"], authorizer=admin_token)
+@answers_problems
+def erase_lead(lead_id):
+    return admin.erase_lead(services(), lead_id)
+
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi_document():
+    from chalicelib.openapi import document_json
+
+    return Response(body=document_json(), status_code=200, headers={"Content-Type": "application/json"})

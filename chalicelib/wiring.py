@@ -144,6 +144,21 @@ class Services:
                       self.settings.public_url, self.scorer, SLA_SHARDS)
 
     @cached_property
+    def funnel(self):
+        from .analytics.service import Funnel
+        from .storage.funnel import FunnelStore
+
+        return Funnel(FunnelStore(self.clock))
+
+    @cached_property
+    def erasure(self):
+        from .admin.gdpr import Erasure
+        from .storage.erasure import ErasureStore
+
+        return Erasure(self.leads, ErasureStore(), self.suppression, self.clock,
+                       releases=(self.router.release_for_erasure,))
+
+    @cached_property
     def stream_reactions(self):
         from .stream.reactions import reactions
 

@@ -11,6 +11,17 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+# what each scope may call (API Gateway resource paths; `*` spans segments)
+SCOPE_ROUTES = {"admin": ("*",), "reporting": ("/reports/*",)}
+
+
+def allowed_routes(who: AdminToken) -> list[str]:
+    """The routes a token's scopes open: a reporting token sees only the
+    reports; unknown scopes open nothing."""
+    routes = {route for scope in who.scopes for route in SCOPE_ROUTES.get(scope, ())}
+    return ["*"] if "*" in routes else sorted(routes)
+
+
 def authorize(authorization: str | None, secrets: Secrets) -> AdminToken | None:
     token = bearer_token(authorization)
     if token is None:

@@ -9,7 +9,7 @@ from ..storage.leads import plain
 from ..storage.models import ActivityItem, AssignmentItem, ConsentItem, LeadItem, OptInRequestItem, StageChangeItem, WithdrawalItem
 
 _HIDDEN = {"pk", "sk", "version", "opt_in_token_hash", "pending_sks", "rate_window", "rate_count", "token_hash",
-           "rescore_shard", "sla_shard"}
+           "rescore_shard", "sla_shard", "funnel_counted_at", "counted_at"}
 # lead attributes shown together under "scoring" (score and temperature stay
 # at the top as well, for lists)
 _SCORING = {"score": "score", "fit_score": "fit", "engagement_score": "engagement", "temperature": "temperature",

@@ -25,6 +25,7 @@ from .models import (
     ConsentItem,
     LeadItem,
     OptInRequestItem,
+    OtherItem,
     RateCounterItem,
     StageChangeItem,
     WithdrawalItem,
@@ -39,7 +40,7 @@ def model_for(sk: str):
                           (WITHDRAWAL_PREFIX, WithdrawalItem), (ASSIGNMENT_PREFIX, AssignmentItem)):
         if sk.startswith(prefix):
             return model
-    return LeadItem
+    return LeadItem if sk == LEAD_SK else OtherItem
 
 
 def request_id(write: SignupWrite) -> str:
@@ -200,14 +201,24 @@ class LeadStore:
         return partition_items(lead_id)
 
 
-def partition_items(lead_id: str) -> list:
-    """Every item of a lead's partition, each as its own model (admin views,
-    export, confirmation): one paginated Query, no scan."""
+def partition_raw(lead_id: str) -> list[dict]:
+    """Every item of a lead's partition as stored (DynamoDB JSON): one
+    paginated Query, no scan."""
     connection = LeadItem._get_connection()
     items, start = [], None
     while True:
         page = connection.query(lead_pk(lead_id), consistent_read=True, exclusive_start_key=start)
-        items += [model_for(raw["sk"]["S"]).from_raw_data(raw) for raw in page.get("Items", [])]
+        items += page.get("Items", [])
         start = page.get("LastEvaluatedKey")
         if not start:
             return items
+
+
+def as_models(raw_items: list[dict]) -> list:
+    return [model_for(raw["sk"]["S"]).from_raw_data(raw) for raw in raw_items]
+
+
+def partition_items(lead_id: str) -> list:
+    """Every item of a lead's partition, each as its own model (admin views,
+    confirmation)."""
+    return as_models(partition_raw(lead_id))

@@ -22,9 +22,16 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 | assignment      | LEAD#<lead_id>         | ASSIGN#<sql at>       |
 | rep             | REP                    | REP#<rep_id>          |
 | speed-to-lead day | STATS#SPEED          | <YYYY-MM-DD>          |
+| funnel counter  | FUNNEL#<filters or *>  | DAY#<YYYY-MM-DD>      |
+| campaign spend  | SPEND                  | <campaign>#<from>#<to> |
+
+Funnel counters and spend (chalicelib/storage/funnel.py) name no lead.
 
 Suppression partitions are keyed by a keyed hash of the address (not the
 lead id), so they outlive the lead's erasure and hold no personal data.
+
+Index `stage_score` (sparse on score): scored leads by stage and score,
+for the admin lead list.
 
 Index `rescore` (sparse, keys only): leads whose decaying score will cross a
 band or threshold, by `rescore_shard` (write-sharded) and `rescore_at`.
@@ -48,7 +55,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 LEAD_PREFIX = "LEAD#"
@@ -116,6 +123,22 @@ class RescoreIndex(GlobalSecondaryIndex):
     rescore_at = UnicodeAttribute(range_key=True)
 
 
+# what the admin lead list shows (the index holds only these)
+LIST_ATTRIBUTES = ["lead_id", "email", "status", "temperature", "form_id", "profile", "created_at", "updated_at"]
+
+
+class StageScoreIndex(GlobalSecondaryIndex):
+    """Scored leads by stage, best score first (the admin lead list).
+    Sparse on `score`: unconfirmed signups are never scored, so not listed."""
+
+    class Meta:
+        index_name = "stage_score"
+        projection = IncludeProjection(LIST_ATTRIBUTES)
+
+    stage = UnicodeAttribute(hash_key=True)
+    score = NumberAttribute(range_key=True)
+
+
 class LeadItem(_Item):
     class Meta(_TableMeta):
         pass
@@ -164,6 +187,9 @@ class LeadItem(_Item):
     rescore_shard = UnicodeAttribute(null=True)
     rescore_at = UnicodeAttribute(null=True)
     rescore_index = RescoreIndex()
+    stage_index = StageScoreIndex()
+    # set once the funnel counted this signup (chalicelib/analytics)
+    funnel_counted_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -253,6 +279,17 @@ class StageChangeItem(_Item):
     at = UnicodeAttribute()
     reason = UnicodeAttribute()
     score = NumberAttribute(null=True)
+    # set once the funnel counted this change (the only write after creation)
+    counted_at = UnicodeAttribute(null=True)
+
+
+class OtherItem(_Item):
+    """An item of a lead's partition of a kind this code does not model
+    (written by a later feature): its keys and TTL, enough to confirm,
+    show in a timeline, export and erase it."""
+
+    class Meta(_TableMeta):
+        pass
 
 
 class RateCounterItem(_Item):

@@ -3,6 +3,7 @@ the consumer's own writes by looking only at the changes it is for."""
 from __future__ import annotations
 
 from ..storage.models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_SK, OPT_IN_PREFIX, STAGE_PREFIX
+from ..analytics.service import is_transition
 from .changes import Change
 from .consumer import Reaction
 
@@ -52,4 +53,5 @@ def reactions(services) -> list[Reaction]:
         Reaction("scoring", _scoring_input_changed, rescore),
         Reaction("sql to routing queue", _became_sql, queue_sql),
         Reaction("new offer to routing queue", _offered_anew, queue_offer),
+        Reaction("funnel counters", is_transition, services.funnel.count),
     ]

@@ -3,16 +3,30 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError
 
-from ..admin.lead_view import lead_view
+from ..admin.gdpr import export_document, timeline
+from ..admin.lead_view import _HIDDEN, lead_view
 from ..capture.service import lead_id_for
 from ..capture.validation import normalise_email
-from ..clock import epoch
+from ..clock import epoch, iso
+from ..scoring.stages import STAGES
+from ..storage.leads import as_models, partition_raw
+from ..storage.raw import plain_item
+from ..tokens import InvalidToken
 from .http import HttpProblem
 from .responses import json_response
 
+MAX_PAGE = 100
+_CURSOR = "leads-cursor"
+
 
 def _view(services, lead_id: str):
-    return lead_view(services.leads.items(lead_id), epoch(services.clock.now()))
+    """The lead with its score breakdown and timeline: one Query."""
+    raw = partition_raw(lead_id)
+    now = epoch(services.clock.now())
+    view = lead_view(as_models(raw), now)
+    if view is not None:
+        view["timeline"] = timeline([plain_item(r) for r in raw], frozenset(_HIDDEN), now)
+    return view
 
 
 def lead_detail(services, lead_id: str) -> object:
@@ -24,13 +38,55 @@ def lead_detail(services, lead_id: str) -> object:
 
 def find_leads(services, query: dict | None) -> object:
     """`GET /leads?email=`: the lead with that address, found through the
-    key derivation (no scan), as a list of zero or one."""
-    email = (query or {}).get("email")
+    key derivation (no scan), as a list of zero or one. `GET /leads?stage=`:
+    a page of the stage's leads, best score first."""
+    query = query or {}
+    if query.get("stage") and not query.get("email"):
+        return _leads_in_stage(services, query)
+    email = query.get("email")
     if not email:
-        raise HttpProblem(400, {"email": "is required"})
+        raise HttpProblem(400, {"email": "is required (or stage)"})
     try:
         lead_id = lead_id_for(normalise_email(email), services.secrets.lead_key)
     except EmailNotValidError:
         raise HttpProblem(400, {"email": "is not a valid e-mail address"}) from None
     view = _view(services, lead_id)
     return json_response(200, {"leads": [view] if view else []})
+
+
+def _leads_in_stage(services, query: dict) -> object:
+    from ..storage.lead_list import leads_in_stage
+
+    stage = query["stage"]
+    if stage not in STAGES:
+        raise HttpProblem(400, {"stage": f"must be one of {', '.join(STAGES)}"})
+    limit = query.get("limit", "25")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
+        raise HttpProblem(400, {"limit": f"must be a whole number from 1 to {MAX_PAGE}"})
+    start = None
+    if query.get("cursor"):
+        try:
+            claims = services.signer.verify(query["cursor"], _CURSOR, services.clock.now())
+        except InvalidToken:
+            raise HttpProblem(400, {"cursor": "is not a cursor this list gave out"}) from None
+        if claims.get("s") != stage:
+            raise HttpProblem(400, {"cursor": "belongs to another stage"})
+        start = claims["k"]
+    leads, last_key = leads_in_stage(stage, int(limit), start)
+    cursor = services.signer.sign(_CURSOR, {"s": stage, "k": last_key}) if last_key else None
+    return json_response(200, {"leads": leads, "next_cursor": cursor})
+
+
+def export_lead(services, lead_id: str) -> object:
+    """`GET /leads/{id}/export`: everything stored about the person."""
+    from ..storage.erasure import ErasureStore
+
+    items = ErasureStore.partition(lead_id)
+    if not items:
+        raise HttpProblem(404, {"lead_id": "no such lead"})
+    return json_response(200, export_document(items, iso(services.clock.now())),
+                         {"Content-Disposition": f'attachment; filename="lead-{lead_id}.json"'})
+
+
+def erase_lead(services, lead_id: str) -> object:
+    return json_response(200, services.erasure.erase(lead_id))

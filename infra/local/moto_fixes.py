@@ -17,11 +17,17 @@ moto also checks a condition and then writes without a lock, so two threads
 (the local stack's server is threaded) can both pass the same condition.
 DynamoDB's conditional writes and transactions are linearisable, so all
 writing calls are serialised with one re-entrant lock.
+
+Query on the table (not an index) walks every item of the table in moto
+(`all_items()`); DynamoDB reads only the one partition. The fix runs moto's
+own query on a view of the table whose `all_items()` is that partition, so
+reports and lead reads on a large local table cost what they cost in AWS.
 """
 from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import threading
 from typing import Any
 
@@ -34,6 +40,7 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 
@@ -112,6 +119,35 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
         raise TransactionCanceledException(reasons) from error
 
 
+class _Partition:
+    """A table as its query sees it: only one partition's items."""
+
+    def __init__(self, table: Table, hash_key: Any) -> None:
+        self._table = table
+        self._hash_key = hash_key
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._table, name)
+
+    def all_items(self) -> list:
+        found = self._table.items.get(self._hash_key)
+        if found is None:
+            return []
+        items = list(found.values()) if self._table.range_key_attr else [found]
+        return sorted(items, key=lambda item: item.range_key) if self._table.range_key_attr else items
+
+
+_table_query = Table.query
+_query_signature = inspect.signature(_table_query)
+
+
+def _query(self: Table, *args: Any, **kwargs: Any):
+    call = _query_signature.bind(self, *args, **kwargs).arguments
+    if call.get("index_name") is not None or call.get("hash_key") is None:
+        return _table_query(self, *args, **kwargs)
+    return _table_query(_Partition(self, call["hash_key"]), *args, **kwargs)
+
+
 _applied = False
 _WRITES = threading.RLock()
 
@@ -132,5 +168,6 @@ def apply() -> None:
         for name in ("transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item"):
             if hasattr(DynamoDBBackend, name):
                 setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
+        Table.query = _query
         _applied = True
 

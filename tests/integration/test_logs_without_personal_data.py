@@ -29,12 +29,18 @@ def test_a_full_signup_flow_logs_no_address_name_or_ip(client, stream, mailbox, 
         stream.pump()
         token = mailbox.confirm_tokens()[0]
         client.http.post(f"/confirm/{token}")
+        stream.pump()  # funnel counters, scoring
+        admin = {"Authorization": "Bearer test-admin-token"}
+        lead_id = client.http.get("/leads?email=ann.person@example.com", headers=admin).json_body["leads"][0]["lead_id"]
+        client.http.get(f"/leads/{lead_id}/export", headers=admin)
+        client.http.delete(f"/leads/{lead_id}", headers=admin)
+        stream.pump()
         app.log.error("careless: %s at %s", "ann.person@example.com", "203.0.113.9")
     finally:
         root.removeHandler(handler)
         app.log.removeHandler(handler)
     text = captured.getvalue()
     assert "careless: [email] at [ip]" in text  # the capture works and records were redacted
-    assert "stream opt-in mail" in text
+    assert "stream opt-in mail" in text and "stream funnel counters" in text
     for secret in ("ann.person", "example.com", "Annegret", "203.0.113.9"):
         assert secret not in text

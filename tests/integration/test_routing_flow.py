@@ -425,3 +425,16 @@ def test_the_sample_fifo_event_for_an_unknown_lead_is_handled_without_failure(cl
 
     event = json.loads((Path(__file__).resolve().parents[2] / "events/sqs/routing-message-fifo.json").read_text())
     assert client.lambda_.invoke("route_sql", event).payload == {"batchItemFailures": []}  # lead gone: nothing to do
+
+
+def test_erasing_a_routed_lead_frees_its_reps_capacity_and_leaves_no_assignment(client, stream, mailbox, queue):
+    put_rep(client, "ann")
+    lead_id = sql_lead(client, stream, mailbox, "erase-me@acme.example")
+    queue.pump()
+    assert client.http.get("/reps/ann", headers=ADMIN).json_body["open_assignments"] == 1
+
+    erased = client.http.delete(f"/leads/{lead_id}", headers=ADMIN)
+    assert erased.status_code == 200, erased.body
+    assert erased.json_body["released"] == {"release_for_erasure": 1}
+    assert client.http.get("/reps/ann", headers=ADMIN).json_body["open_assignments"] == 0
+    assert client.http.get(f"/assignments/{lead_id}", headers=ADMIN).json_body["assignments"] == []

@@ -1,0 +1,70 @@
+"""The funnel applied to stored data: counting transitions as the stream
+delivers them, the report, campaign spend."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from ..storage.models import LEAD_SK, STAGE_PREFIX
+from . import funnel
+
+# set on the item a transition came from once it is counted
+STAGE_MARKER = "counted_at"
+SIGNUP_MARKER = "funnel_counted_at"
+
+
+def is_transition(change) -> bool:
+    """A stage change was written, or a lead was created (a signup enters
+    `subscriber`; a pending lead past its TTL is replaced by a new one)."""
+    if change.sk.startswith(STAGE_PREFIX):
+        return change.event == "INSERT"
+    return (change.sk == LEAD_SK and change.new is not None
+            and (change.old or {}).get("created_at") != change.new.get("created_at"))
+
+
+def _seconds(start: str | None, end: str) -> float | None:
+    if not start or start > end:
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+class Funnel:
+    def __init__(self, store):
+        self._store = store
+
+    def count(self, change) -> str:
+        """Count one transition (the stream reaction); idempotent."""
+        new = change.new
+        lead = self._store.lead_facts(new["lead_id"])
+        if lead is None:
+            return "lead gone"
+        attribution = funnel.attribution_of(lead.attribution.as_dict() if lead.attribution else {}, lead.form_id)
+        if change.sk == LEAD_SK:
+            transition = funnel.Transition(datetime.fromisoformat(new["created_at"]), None, "subscriber", None,
+                                           attribution)
+            marker, guard = SIGNUP_MARKER, {"created_at": new["created_at"]}
+        else:
+            entered_from = self._entered_at(new["lead_id"], new["from_stage"], new["at"], lead.created_at)
+            transition = funnel.Transition(datetime.fromisoformat(new["at"]), new["from_stage"], new["to_stage"],
+                                           _seconds(entered_from, new["at"]), attribution)
+            marker, guard = STAGE_MARKER, {}
+        counted = self._store.count(change.pk, change.sk, marker, guard, funnel.day_of(transition.at),
+                                    funnel.increments(transition))
+        return f"counted {transition.from_stage} -> {transition.to_stage}" if counted else "counted before or gone"
+
+    def _entered_at(self, lead_id: str, stage: str, before: str, created_at: str | None) -> str | None:
+        """When the lead last entered `stage` before `before`."""
+        entries = [at for at, to_stage in self._store.stage_history(lead_id) if to_stage == stage and at < before]
+        if entries:
+            return max(entries)
+        return created_at if stage == "subscriber" else None
+
+    def report(self, query: Mapping[str, str]) -> dict[str, Any]:
+        """Raises funnel.InvalidRange."""
+        first, last = funnel.parse_range(query.get("from"), query.get("to"))
+        filters = {dim: funnel.dimension_value(query[dim]) for dim in funnel.DIMENSIONS if query.get(dim)}
+        counters = self._store.counters(funnel.counter_key(filters), first, last)
+        return funnel.report(counters, self._store.spends(), first, last, filters)
+
+    def set_spend(self, campaign: str, amount: str, currency: str, start: str, end: str) -> dict[str, Any]:
+        return self._store.put_spend(funnel.dimension_value(campaign), amount, currency, start, end)

@@ -152,3 +152,10 @@ def edit_lead(lead_id):
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def rescore_decayed(event):
     return services().scorer.rescore_due()
+
+
+# --- nurture sequences (issue 5) --------------------------------------------
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def send_nurture(event):
+    context = event.context
+    return services().nurture_sender.tick(context.get_remaining_time_in_millis if context else None)

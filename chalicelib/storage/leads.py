@@ -14,6 +14,7 @@ from .models import (
     ACTIVITY_PREFIX,
     CONSENT_PREFIX,
     LEAD_SK,
+    NURTURE_PREFIX,
     OPT_IN_PREFIX,
     RATE_PREFIX,
     RATE_SK,
@@ -22,6 +23,7 @@ from .models import (
     ActivityItem,
     ConsentItem,
     LeadItem,
+    NurtureSendItem,
     OptInRequestItem,
     RateCounterItem,
     StageChangeItem,
@@ -34,7 +36,7 @@ from .models import (
 def model_for(sk: str):
     for prefix, model in ((CONSENT_PREFIX, ConsentItem), (ACTIVITY_PREFIX, ActivityItem),
                           (OPT_IN_PREFIX, OptInRequestItem), (STAGE_PREFIX, StageChangeItem),
-                          (WITHDRAWAL_PREFIX, WithdrawalItem)):
+                          (WITHDRAWAL_PREFIX, WithdrawalItem), (NURTURE_PREFIX, NurtureSendItem)):
         if sk.startswith(prefix):
             return model
     return LeadItem

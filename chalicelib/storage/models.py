@@ -19,12 +19,17 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 | rate counter    | RATE#<scope>#<key>#<window> | RATE             |
 | suppression     | SUPPRESS#<address key> | SUPPRESS              |
 | soft bounce     | SUPPRESS#<address key> | SOFT#<at>#<message id> |
+| nurture send    | LEAD#<lead_id>         | NURTURE#<sequence>#<step> |
+| sender pause    | SENDER#<job>           | PAUSE                 |
 
 Suppression partitions are keyed by a keyed hash of the address (not the
 lead id), so they outlive the lead's erasure and hold no personal data.
 
 Index `rescore` (sparse, keys only): leads whose decaying score will cross a
 band or threshold, by `rescore_shard` (write-sharded) and `rescore_at`.
+
+Index `nurture` (sparse, keys only): leads with a nurture mail to come, by
+`nurture_shard` (write-sharded) and `nurture_due`, the moment it may go.
 """
 from __future__ import annotations
 
@@ -56,6 +61,9 @@ WITHDRAWAL_PREFIX = "WITHDRAWAL#"
 SUPPRESS_PREFIX = "SUPPRESS#"
 SUPPRESS_SK = "SUPPRESS"
 SOFT_BOUNCE_PREFIX = "SOFT#"
+NURTURE_PREFIX = "NURTURE#"
+SENDER_PREFIX = "SENDER#"
+PAUSE_SK = "PAUSE"
 
 
 def lead_pk(lead_id: str) -> str:
@@ -101,6 +109,18 @@ class RescoreIndex(GlobalSecondaryIndex):
 
     rescore_shard = UnicodeAttribute(hash_key=True)
     rescore_at = UnicodeAttribute(range_key=True)
+
+
+class NurtureIndex(GlobalSecondaryIndex):
+    """Sparse like the rescore index: only leads with a nurture mail to come
+    are in it, so the sender's cost grows with the mail due, not the leads."""
+
+    class Meta:
+        index_name = "nurture"
+        projection = KeysOnlyProjection()
+
+    nurture_shard = UnicodeAttribute(hash_key=True)
+    nurture_due = UnicodeAttribute(range_key=True)
 
 
 class LeadItem(_Item):
@@ -151,6 +171,14 @@ class LeadItem(_Item):
     rescore_shard = UnicodeAttribute(null=True)
     rescore_at = UnicodeAttribute(null=True)
     rescore_index = RescoreIndex()
+    # written by the nurture code only (chalicelib/nurture): per sequence
+    # {step, enrolled_at, ended}, the nurture mails sent within the frequency
+    # cap's window, and the next send's index keys
+    nurture = MapAttribute(null=True)
+    nurture_recent = ListAttribute(of=UnicodeAttribute, null=True)
+    nurture_shard = UnicodeAttribute(null=True)
+    nurture_due = UnicodeAttribute(null=True)
+    nurture_index = NurtureIndex()
     version = VersionAttribute()
 
 
@@ -270,3 +298,34 @@ class SoftBounceItem(_Item):
 
     at = UnicodeAttribute()
     message_id = UnicodeAttribute()
+
+
+class NurtureSendItem(_Item):
+    """One step of one sequence for one lead: written as a claim before SES
+    is called (its key makes the claim unique), then the SES message id.
+    `outcome`: claimed, sent, or abandoned (claimed long ago and never
+    recorded as sent: possibly sent, so never sent again)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    sequence = UnicodeAttribute()
+    step = NumberAttribute()
+    template = UnicodeAttribute()
+    claim_id = UnicodeAttribute()
+    claimed_at = UnicodeAttribute()
+    outcome = UnicodeAttribute()
+    message_id = UnicodeAttribute(null=True)
+    sent_at = UnicodeAttribute(null=True)
+
+
+class SenderPauseItem(_Item):
+    """A scheduled sender told to wait (SES's daily quota is used up). Names
+    no lead."""
+
+    class Meta(_TableMeta):
+        pass
+
+    until = UnicodeAttribute()
+    reason = UnicodeAttribute()

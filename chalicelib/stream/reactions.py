@@ -19,6 +19,13 @@ def _scoring_input_changed(change: Change) -> bool:
     return change.sk == LEAD_SK and change.new is not None and change.changed("profile", "email", "status")
 
 
+def _nurture_input_changed(change: Change) -> bool:
+    """What enrolment and exit depend on changed (confirmation, stage,
+    profile, unsubscribing, suppression). Nurture's own writes change none."""
+    return change.sk == LEAD_SK and change.new is not None and change.changed(
+        "status", "stage", "suppressed", "profile", "form_id", "locale")
+
+
 def reactions(services) -> list[Reaction]:
     def send_opt_in(change: Change):
         return services.opt_in.send_requested_mail(change.new["lead_id"], change.new["request_id"])
@@ -26,7 +33,11 @@ def reactions(services) -> list[Reaction]:
     def rescore(change: Change):
         return services.scorer.rescore(change.new["lead_id"])
 
+    def enrol_or_exit(change: Change):
+        return services.nurture.reconcile(change.new["lead_id"])
+
     return [
         Reaction("opt-in mail", _new_opt_in_request, send_opt_in),
         Reaction("scoring", _scoring_input_changed, rescore),
+        Reaction("nurture", _nurture_input_changed, enrol_or_exit),
     ]

@@ -172,6 +172,16 @@ def plan(lead: NurtureLead, nurture: Nurture, now: datetime) -> Plan:
     return Plan(sequences, recent, next_due(lead, sequences, recent, nurture))
 
 
+def at_send_time(planned: Plan, lead: NurtureLead, nurture: Nurture, now: datetime) -> Plan:
+    """A step that came due earlier (a late tick, a stale index entry) still
+    waits while the lead's quiet hours last now."""
+    due = planned.next
+    if due is None or due.at > now:
+        return planned
+    window = outside_quiet_hours(now, zone(lead.timezone), nurture.quiet_hours)
+    return planned if window == now else replace(planned, next=replace(due, at=window))
+
+
 def after_send(lead: NurtureLead, sent: Due, nurture: Nurture, at: datetime) -> Plan:
     """The state once `sent` went out (or was given up) at `at`: the
     sequence moves to its next step, and the mail counts toward the cap."""

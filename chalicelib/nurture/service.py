@@ -30,7 +30,7 @@ from ..mail.templates import render_mail
 from ..storage.errors import VersionConflict
 from ..storage.nurture import AlreadyClaimed
 from ..tracking.links import click_url, open_url
-from .plan import Due, after_send, plan
+from .plan import Due, after_send, at_send_time, plan
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Nurture:
             # asked on this consistent read; the claim below fails if the lead
             # changes after it (plan() also ends every sequence on a refusal)
             refusal = mail_refusal(lead, MARKETING)
-            planned = plan(lead, self._nurture, now)
+            planned = at_send_time(plan(lead, self._nurture, now), lead, self._nurture, now)
             due = planned.next
             if refusal or due is None or due.at > now:
                 # refused, finished, or waits (quiet hours, cap, a stale index entry)

@@ -116,14 +116,12 @@ class NurtureStore:
                 tx.save(record, condition=NurtureSendItem.sk.does_not_exist())
                 tx.condition_check(LeadItem, pk, LEAD_SK, condition=LeadItem.version == item.version)
         except TransactWriteError as error:
-            codes = reasons(error)
-            if codes and codes[0] == "ConditionalCheckFailed":
-                existing = self.record(item.lead_id, sequence, step)
-                if existing is not None:
-                    raise AlreadyClaimed(existing) from None
-            if "ConditionalCheckFailed" in codes:
-                raise VersionConflict() from None
-            raise
+            if "ConditionalCheckFailed" not in reasons(error):
+                raise
+            existing = self.record(item.lead_id, sequence, step)
+            if existing is not None:
+                raise AlreadyClaimed(existing) from None
+            raise VersionConflict() from None
 
     @staticmethod
     def record(lead_id: str, sequence: str, step: int) -> NurtureSendItem | None:

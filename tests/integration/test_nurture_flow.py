@@ -12,7 +12,7 @@ from chalicelib.clock import iso
 from chalicelib.playbook import load_playbook
 from chalicelib.storage.models import LEAD_SK, LeadItem, NurtureSendItem, lead_pk
 
-from .conftest import stored_items
+from .conftest import ADMIN, stored_items
 from .test_scoring_flow import GOOD_FIT, confirmed_lead, send_event
 
 DAY = 86400
@@ -278,3 +278,12 @@ def test_an_erased_lead_leaves_nothing_to_send(client, stream, mailbox, aws, clo
     clock.advance(10 * DAY)
     assert tick(client) == {}
     assert not [i for i in stored_items(aws) if i["pk"]["S"] == lead_pk(lead_id)]
+
+
+def test_the_admin_view_shows_the_leads_nurture_mails(client, stream, mailbox, timer):
+    lead_id, _ = confirmed_lead(client, stream, mailbox, email="admin@acme.example")
+    tick(client)
+    view = client.http.get(f"/leads/{lead_id}", headers=ADMIN).json_body
+    [sent] = view["nurture_mails"]
+    assert (sent["sequence"], sent["step"], sent["outcome"]) == ("welcome", 0, "sent") and sent["message_id"]
+    assert view["nurture"]["welcome"]["step"] == 1 and "nurture_shard" not in view

@@ -100,7 +100,7 @@ class Nurture:
         try:
             self._store.claim(item, due.sequence, due.step, template, claim_id, iso(now))
         except AlreadyClaimed as taken:
-            return self._claimed_before(lead, due, taken.record, now)
+            return self._claimed_before(lead, item, due, taken.record, now)
         try:
             message_id = self._mailer.send(mail)
         except (SendThrottled, SendRejected):
@@ -109,10 +109,10 @@ class Nurture:
             self._store.release(lead.lead_id, due.sequence, due.step, claim_id)
             raise
         self._store.record_sent(lead.lead_id, due.sequence, due.step, claim_id, message_id, iso(self._clock.now()))
-        self._move_on(lead.lead_id, due, now)
+        self._move_on(lead, item, due, now)
         return "sent"
 
-    def _claimed_before(self, lead, due: Due, record, now: datetime) -> str:
+    def _claimed_before(self, lead, item, due: Due, record, now: datetime) -> str:
         if record.outcome == "claimed":
             claimed_at = datetime.fromisoformat(record.claimed_at)
             if now - claimed_at < timedelta(minutes=self._nurture.sending.claim_lease_minutes):
@@ -121,12 +121,14 @@ class Nurture:
                 return "claimed by another run"
             log.warning("nurture %s step %d: stale claim given up, not resent", due.sequence, due.step + 1)
         # sent (or given up) but the lead was not moved on: do that now
-        self._move_on(lead.lead_id, due, datetime.fromisoformat(record.sent_at or record.claimed_at))
+        self._move_on(lead, item, due, datetime.fromisoformat(record.sent_at or record.claimed_at))
         return "already sent" if record.outcome == "sent" else "given up"
 
-    def _move_on(self, lead_id: str, sent: Due, at: datetime) -> None:
+    def _move_on(self, lead, item, sent: Due, at: datetime) -> None:
+        """Next step. The claim did not change the lead, so the first try
+        needs no new read; a concurrent change costs one."""
+        found = (lead, item)
         for _ in range(_ATTEMPTS):
-            found = self._store.lead(lead_id)
             if found is None:
                 return
             lead, item = found
@@ -134,7 +136,7 @@ class Nurture:
                 self._store.save(item, after_send(lead, sent, self._nurture, at))
                 return
             except VersionConflict:
-                continue
+                found = self._store.lead(lead.lead_id)
         # the send record is there: the next tick that finds the lead moves it on
         log.warning("nurture %s step %d: lead kept changing; moved on later", sent.sequence, sent.step + 1)
 

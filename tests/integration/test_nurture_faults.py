@@ -19,6 +19,26 @@ def leads(client, stream, mailbox, timer):
     return [confirmed_lead(client, stream, mailbox, email=f"lead{n}@acme.example")[0] for n in range(3)]
 
 
+def on_first_call(monkeypatch, owner, name, action):
+    """Run `action` when owner.name is first called, before the call itself
+    (which does not happen if the action raises)."""
+    real = getattr(owner, name)
+    done = []
+
+    def wrapper(*args, **kwargs):
+        if not done:
+            done.append(None)  # first: the action may call owner.name itself
+            done[0] = action()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, wrapper)
+    return done
+
+
+def crash():
+    raise Crash()
+
+
 def ses_error(code, message):
     return ClientError({"Error": {"Code": code, "Message": message}}, "SendRawEmail")
 
@@ -76,53 +96,27 @@ def test_the_daily_quota_stops_sending_until_the_next_day(client, clock, mailbox
 
 def test_two_ticks_at_once_send_each_mail_once_when_one_runs_during_the_others_ses_call(client, mailbox, services,
                                                                                       leads, monkeypatch):
-    real_send = services.ses.send_raw_email
-    overlapping = {}
-
-    def send(**kwargs):
-        if not overlapping:
-            overlapping["tick"] = {}
-            overlapping["tick"] = tick(client)  # the other tick runs while this call is in flight
-        return real_send(**kwargs)
-
-    monkeypatch.setattr(services.ses, "send_raw_email", send)
+    # the other tick runs while this one's SES call is in flight
+    other = on_first_call(monkeypatch, services.ses, "send_raw_email", lambda: tick(client))
     first = tick(client)
-    assert overlapping["tick"] == {"claimed by another run": 1, "sent": 2}
+    assert other == [{"claimed by another run": 1, "sent": 2}]
     assert first == {"sent": 1}  # the other two were sent meanwhile: no longer due when it looks
     assert sorted(len(subjects) for subjects in per_lead(mailbox, leads).values()) == [1, 1, 1]
 
 
 def test_two_ticks_at_once_send_each_mail_once_when_both_read_before_either_claims(client, mailbox, services, leads,
                                                                                  monkeypatch):
-    store = services.nurture_store
-    real_claim = store.claim
-    overlapping = {}
-
-    def claim(*args, **kwargs):
-        if not overlapping:
-            overlapping["tick"] = {}
-            overlapping["tick"] = tick(client)  # the other tick claims and sends first
-        return real_claim(*args, **kwargs)
-
-    monkeypatch.setattr(store, "claim", claim)
+    # the other tick claims and sends first
+    other = on_first_call(monkeypatch, services.nurture_store, "claim", lambda: tick(client))
     first = tick(client)
-    assert overlapping["tick"] == {"sent": 3}
+    assert other == [{"sent": 3}]
     assert first == {"already sent": 1}
     assert sorted(len(subjects) for subjects in per_lead(mailbox, leads).values()) == [1, 1, 1]
 
 
 def test_a_crash_between_claim_and_send_gives_the_step_up_after_the_lease_and_goes_on(client, clock, mailbox,
                                                                                     services, leads, monkeypatch):
-    real_send = services.ses.send_raw_email
-    crashed = []
-
-    def send(**kwargs):
-        if not crashed:
-            crashed.append(True)
-            raise Crash()
-        return real_send(**kwargs)
-
-    monkeypatch.setattr(services.ses, "send_raw_email", send)
+    on_first_call(monkeypatch, services.ses, "send_raw_email", crash)
     with pytest.raises(Crash):
         tick(client)
     [claim] = open_claims(leads)
@@ -142,17 +136,8 @@ def test_a_crash_between_claim_and_send_gives_the_step_up_after_the_lease_and_go
 
 def test_a_crash_after_ses_took_the_mail_does_not_send_it_again(client, clock, mailbox, services, leads,
                                                               monkeypatch):
-    store = services.nurture_store
-    real_record = store.record_sent
-    crashed = []
-
-    def record_sent(*args, **kwargs):
-        if not crashed:
-            crashed.append(True)
-            raise Crash()  # after SES accepted, before the message id was written
-        return real_record(*args, **kwargs)
-
-    monkeypatch.setattr(store, "record_sent", record_sent)
+    # after SES accepted, before the message id was written
+    on_first_call(monkeypatch, services.nurture_store, "record_sent", crash)
     with pytest.raises(Crash):
         tick(client)
     clock.advance(15 * 60)
@@ -162,17 +147,7 @@ def test_a_crash_after_ses_took_the_mail_does_not_send_it_again(client, clock, m
 
 def test_a_crash_after_the_recorded_send_moves_the_lead_on_without_sending_again(client, mailbox, services, leads,
                                                                               monkeypatch):
-    nurture = services.nurture
-    real_move_on = nurture._move_on
-    crashed = []
-
-    def move_on(*args, **kwargs):
-        if not crashed:
-            crashed.append(True)
-            raise Crash()
-        return real_move_on(*args, **kwargs)
-
-    monkeypatch.setattr(nurture, "_move_on", move_on)
+    on_first_call(monkeypatch, services.nurture, "_move_on", crash)
     with pytest.raises(Crash):
         tick(client)
     assert tick(client) == {"already sent": 1, "sent": 2}

@@ -131,11 +131,19 @@ class NurtureStore:
             return None
 
     @staticmethod
-    def record_sent(lead_id: str, sequence: str, step: int, claim_id: str, message_id: str, at: str) -> None:
-        NurtureSendItem(lead_pk(lead_id), send_sk(sequence, step)).update(
-            [NurtureSendItem.outcome.set("sent"), NurtureSendItem.message_id.set(message_id),
-             NurtureSendItem.sent_at.set(at)],
-            condition=NurtureSendItem.claim_id == claim_id)
+    def record_sent(lead_id: str, sequence: str, step: int, claim_id: str, message_id: str, at: str) -> bool:
+        """False if the claim is gone: the lead was erased meanwhile (an
+        update must not bring an item of its partition back)."""
+        try:
+            NurtureSendItem(lead_pk(lead_id), send_sk(sequence, step)).update(
+                [NurtureSendItem.outcome.set("sent"), NurtureSendItem.message_id.set(message_id),
+                 NurtureSendItem.sent_at.set(at)],
+                condition=NurtureSendItem.claim_id == claim_id)
+            return True
+        except UpdateError as error:
+            if _is_conditional(error):
+                return False
+            raise
 
     @staticmethod
     def release(lead_id: str, sequence: str, step: int, claim_id: str) -> None:

@@ -3,8 +3,9 @@ middle of a batch, two ticks at once, and a crash at each point of a send."""
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.storage.models import NurtureSendItem, SenderPauseItem
+from chalicelib.storage.models import NurtureSendItem, SenderPauseItem, lead_pk
 
+from .conftest import stored_items
 from .test_nurture_flow import DAY, nurture_mails, sends, stored_lead, tick, timer  # noqa: F401 (a fixture)
 from .test_scoring_flow import confirmed_lead
 
@@ -170,3 +171,15 @@ def test_a_mail_ses_rejects_is_released_and_tried_again_next_tick(client, mailbo
     rejecting["on"] = False
     assert tick(client) == {"sent": 1}
     assert sorted(len(subjects) for subjects in per_lead(mailbox, leads).values()) == [1, 1, 1]
+
+
+def test_leads_erased_while_a_mail_is_in_flight_get_no_items_back(client, aws, mailbox, services, leads,
+                                                                 monkeypatch):
+    def erase_all():
+        for item in stored_items(aws):
+            if item["pk"]["S"] in {lead_pk(lead_id) for lead_id in leads}:
+                aws.delete_item(TableName="leadflow", Key={"pk": item["pk"], "sk": item["sk"]})
+
+    on_first_call(monkeypatch, services.ses, "send_raw_email", erase_all)
+    assert tick(client) == {"sent": 1}  # the one in flight; the others left the index with their items
+    assert not [i for i in stored_items(aws) if i["pk"]["S"].startswith("LEAD#")]

@@ -131,19 +131,21 @@ class NurtureStore:
             return None
 
     @staticmethod
-    def record_sent(lead_id: str, sequence: str, step: int, claim_id: str, message_id: str, at: str) -> bool:
-        """False if the claim is gone: the lead was erased meanwhile (an
-        update must not bring an item of its partition back)."""
+    def _update_record(lead_id: str, sequence: str, step: int, actions: list, condition) -> bool:
+        """False if the condition failed, also when the record is gone (the
+        lead was erased meanwhile: an update must not bring it back)."""
         try:
-            NurtureSendItem(lead_pk(lead_id), send_sk(sequence, step)).update(
-                [NurtureSendItem.outcome.set("sent"), NurtureSendItem.message_id.set(message_id),
-                 NurtureSendItem.sent_at.set(at)],
-                condition=NurtureSendItem.claim_id == claim_id)
+            NurtureSendItem(lead_pk(lead_id), send_sk(sequence, step)).update(actions, condition=condition)
             return True
         except UpdateError as error:
             if _is_conditional(error):
                 return False
             raise
+
+    def record_sent(self, lead_id: str, sequence: str, step: int, claim_id: str, message_id: str, at: str) -> bool:
+        return self._update_record(lead_id, sequence, step, [
+            NurtureSendItem.outcome.set("sent"), NurtureSendItem.message_id.set(message_id),
+            NurtureSendItem.sent_at.set(at)], NurtureSendItem.claim_id == claim_id)
 
     @staticmethod
     def release(lead_id: str, sequence: str, step: int, claim_id: str) -> None:
@@ -155,18 +157,10 @@ class NurtureStore:
             if not _is_conditional(error):
                 raise
 
-    @staticmethod
-    def abandon(lead_id: str, sequence: str, step: int, claim_id: str) -> bool:
+    def abandon(self, lead_id: str, sequence: str, step: int, claim_id: str) -> bool:
         """Mark a stale claim as given up; False if it changed meanwhile."""
-        try:
-            NurtureSendItem(lead_pk(lead_id), send_sk(sequence, step)).update(
-                [NurtureSendItem.outcome.set("abandoned")],
-                condition=(NurtureSendItem.claim_id == claim_id) & (NurtureSendItem.outcome == "claimed"))
-            return True
-        except UpdateError as error:
-            if _is_conditional(error):
-                return False
-            raise
+        return self._update_record(lead_id, sequence, step, [NurtureSendItem.outcome.set("abandoned")],
+                                   (NurtureSendItem.claim_id == claim_id) & (NurtureSendItem.outcome == "claimed"))
 
     # --- the index and the pause marker -----------------------------------
     @staticmethod

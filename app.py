@@ -283,3 +283,8 @@ def openapi_document():
     from chalicelib.openapi import document_json
 
     return Response(body=document_json(), status_code=200, headers={"Content-Type": "application/json"})
+# --- nurture sequences (issue 5) --------------------------------------------
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def send_nurture(event):
+    context = event.context
+    return services().nurture_sender.tick(context.get_remaining_time_in_millis if context else None)

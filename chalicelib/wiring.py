@@ -159,6 +159,35 @@ class Services:
                        releases=(self.router.release_for_erasure,))
 
     @cached_property
+    def timer(self):
+        from .nurture.sender import WallTimer
+
+        return WallTimer()
+
+    @cached_property
+    def nurture_store(self):
+        from .storage.nurture import NurtureStore
+
+        return NurtureStore(self.leads)
+
+    @cached_property
+    def nurture(self):
+        from .nurture.sender import PacedMailer
+        from .nurture.service import Nurture
+
+        mailer = PacedMailer(self.mailer, self.playbook.nurture.sending.max_per_second, self.timer)
+        return Nurture(self.playbook, self.nurture_store, mailer, self.unsubscribe, self.signer, self.clock,
+                       self.settings.public_url)
+
+    @cached_property
+    def nurture_sender(self):
+        from .nurture.sender import NurtureSender
+        from .storage.nurture import NURTURE_SHARDS
+
+        return NurtureSender(self.nurture, self.nurture_store, self.playbook.nurture.sending, self.clock, self.timer,
+                             NURTURE_SHARDS)
+
+    @cached_property
     def stream_reactions(self):
         from .stream.reactions import reactions
 

@@ -1,15 +1,17 @@
 """A lead as the admin API shows it: profile, status, score with its
 breakdown ("why is this lead hot?"), consents with their evidence, consent
-withdrawals, activities, stage history and opt-in mails, from its items."""
+withdrawals, activities, stage history, opt-in and nurture mails, from its
+items."""
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from ..storage.leads import plain
-from ..storage.models import ActivityItem, AssignmentItem, ConsentItem, LeadItem, OptInRequestItem, StageChangeItem, WithdrawalItem
+from ..storage.models import (ActivityItem, AssignmentItem, ConsentItem, LeadItem, NurtureSendItem, OptInRequestItem,
+                              StageChangeItem, WithdrawalItem)
 
 _HIDDEN = {"pk", "sk", "version", "opt_in_token_hash", "pending_sks", "rate_window", "rate_count", "token_hash",
-           "rescore_shard", "sla_shard", "funnel_counted_at", "counted_at"}
+           "rescore_shard", "sla_shard", "nurture_shard", "funnel_counted_at", "counted_at"}
 # lead attributes shown together under "scoring" (score and temperature stay
 # at the top as well, for lists)
 _SCORING = {"score": "score", "fit_score": "fit", "engagement_score": "engagement", "temperature": "temperature",
@@ -22,7 +24,7 @@ def _fields(item) -> dict[str, Any]:
 
 def lead_view(items: Iterable, now_epoch: int) -> dict[str, Any] | None:
     view: dict[str, Any] = {"consents": [], "withdrawals": [], "activities": [], "stage_changes": [],
-                            "opt_in_mails": [], "assignments": []}
+                            "opt_in_mails": [], "assignments": [], "nurture_mails": []}
     lead = None
     for item in items:
         if item.expires_at is not None and item.expires_at <= now_epoch:
@@ -41,6 +43,8 @@ def lead_view(items: Iterable, now_epoch: int) -> dict[str, Any] | None:
             view["opt_in_mails"].append(_fields(item))
         elif isinstance(item, AssignmentItem):
             view["assignments"].append(_fields(item))
+        elif isinstance(item, NurtureSendItem):
+            view["nurture_mails"].append(_fields(item))
     if lead is None:
         return None
     lead.pop("expires_at", None)

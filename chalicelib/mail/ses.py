@@ -15,6 +15,11 @@ class DailyQuotaExceeded(SendThrottled):
     """SES's 24-hour quota is used up: stop sending for today."""
 
 
+class SendRejected(Exception):
+    """SES answered with another error (e.g. MessageRejected): nothing was
+    sent. Unlike a timeout, which leaves open whether SES took the mail."""
+
+
 class SesMailer:
     def __init__(self, client, sender: str, configuration_set: str | None = None):
         self._client = client
@@ -40,4 +45,4 @@ class SesMailer:
                 raise DailyQuotaExceeded(message) from error
             if code in ("Throttling", "ThrottlingException", "TooManyRequestsException"):
                 raise SendThrottled(message) from error
-            raise
+            raise SendRejected(f"{code}: {message}") from error

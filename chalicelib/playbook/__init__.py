@@ -14,7 +14,7 @@ from .model import Playbook
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "playbook.yaml"
 
-__all__ = ["Playbook", "PlaybookError", "load_playbook", "DEFAULT_PATH"]
+__all__ = ["Playbook", "PlaybookError", "load_playbook", "read_playbook", "parse_playbook", "DEFAULT_PATH"]
 
 
 class PlaybookError(ValueError):
@@ -39,16 +39,23 @@ def _expand(text: str, env) -> str:
     return _VARIABLE.sub(replace, text)
 
 
-def load_playbook(path: str | os.PathLike | None = None, env=None) -> Playbook:
+def read_playbook(path: str | os.PathLike | None = None, env=None) -> dict:
+    """The playbook's YAML as data, with `${...}` filled from the environment
+    (not yet validated)."""
     env = os.environ if env is None else env
     path = Path(path or env.get("LEADFLOW_PLAYBOOK") or DEFAULT_PATH)
     try:
-        raw = yaml.safe_load(_expand(path.read_text(encoding="utf-8"), env))
+        return yaml.safe_load(_expand(path.read_text(encoding="utf-8"), env))
     except OSError as exc:
         raise PlaybookError(f"playbook {path}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         raise PlaybookError(f"playbook {path}: not valid YAML ({exc})") from None
-    return parse_playbook(raw, source=str(path))
+
+
+def load_playbook(path: str | os.PathLike | None = None, env=None) -> Playbook:
+    env = os.environ if env is None else env
+    source = str(path or env.get("LEADFLOW_PLAYBOOK") or DEFAULT_PATH)
+    return parse_playbook(read_playbook(path, env), source=source)
 
 
 def parse_playbook(raw, source: str = "playbook") -> Playbook:

@@ -3,6 +3,7 @@ from pydantic import Field, model_validator
 from .activities import Activities
 from .base import Strict
 from .forms import FormDefinition
+from .nurture import Nurture
 from .optin import CaptureLimits, DoubleOptIn
 from .routing import Routing
 from .suppression import SuppressionRules
@@ -18,10 +19,19 @@ class Playbook(Strict):
     activities: Activities = Activities()
     scoring: Scoring = Scoring()
     routing: Routing = Routing()
+    nurture: Nurture = Nurture()
 
     @model_validator(mode="after")
     def _scoring_names_known_activities(self) -> "Playbook":
         unknown = sorted(self.scoring.activity_types() - set(self.activities.types))
         if unknown:
             raise ValueError(f"scoring.engagement: unknown activity types {', '.join(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _nurture_names_known_forms(self) -> "Playbook":
+        for name, sequence in self.nurture.sequences.items():
+            unknown = sorted(set(sequence.enrol.forms) - set(self.forms))
+            if unknown:
+                raise ValueError(f"nurture.sequences.{name}.enrol.forms: unknown forms {', '.join(unknown)}")
         return self

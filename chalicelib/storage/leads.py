@@ -15,6 +15,7 @@ from .models import (
     ASSIGNMENT_PREFIX,
     CONSENT_PREFIX,
     LEAD_SK,
+    NURTURE_PREFIX,
     OPT_IN_PREFIX,
     RATE_PREFIX,
     RATE_SK,
@@ -24,6 +25,7 @@ from .models import (
     AssignmentItem,
     ConsentItem,
     LeadItem,
+    NurtureSendItem,
     OptInRequestItem,
     OtherItem,
     RateCounterItem,
@@ -37,7 +39,8 @@ from .models import (
 def model_for(sk: str):
     for prefix, model in ((CONSENT_PREFIX, ConsentItem), (ACTIVITY_PREFIX, ActivityItem),
                           (OPT_IN_PREFIX, OptInRequestItem), (STAGE_PREFIX, StageChangeItem),
-                          (WITHDRAWAL_PREFIX, WithdrawalItem), (ASSIGNMENT_PREFIX, AssignmentItem)):
+                          (WITHDRAWAL_PREFIX, WithdrawalItem), (ASSIGNMENT_PREFIX, AssignmentItem),
+                          (NURTURE_PREFIX, NurtureSendItem)):
         if sk.startswith(prefix):
             return model
     return LeadItem if sk == LEAD_SK else OtherItem

@@ -26,6 +26,8 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 | campaign spend  | SPEND                  | <campaign>#<from>#<to> |
 
 Funnel counters and spend (chalicelib/storage/funnel.py) name no lead.
+| nurture send    | LEAD#<lead_id>         | NURTURE#<sequence>#<step> |
+| sender pause    | SENDER#<job>           | PAUSE                 |
 
 Suppression partitions are keyed by a keyed hash of the address (not the
 lead id), so they outlive the lead's erasure and hold no personal data.
@@ -41,6 +43,8 @@ by `sla_shard` and `sla_due_at` (the SLA watcher's work list).
 
 Reps share one partition (a few hundred at most: listed with one Query). Rep
 items and speed-to-lead day items hold counters only, never a lead id.
+Index `nurture` (sparse, keys only): leads with a nurture mail to come, by
+`nurture_shard` (write-sharded) and `nurture_due`, the moment it may go.
 """
 from __future__ import annotations
 
@@ -76,6 +80,9 @@ ASSIGNMENT_PREFIX = "ASSIGN#"
 REP_PK = "REP"
 REP_PREFIX = "REP#"
 SPEED_PK = "STATS#SPEED"
+NURTURE_PREFIX = "NURTURE#"
+SENDER_PREFIX = "SENDER#"
+PAUSE_SK = "PAUSE"
 
 
 def lead_pk(lead_id: str) -> str:
@@ -137,6 +144,16 @@ class StageScoreIndex(GlobalSecondaryIndex):
 
     stage = UnicodeAttribute(hash_key=True)
     score = NumberAttribute(range_key=True)
+class NurtureIndex(GlobalSecondaryIndex):
+    """Sparse like the rescore index: only leads with a nurture mail to come
+    are in it, so the sender's cost grows with the mail due, not the leads."""
+
+    class Meta:
+        index_name = "nurture"
+        projection = KeysOnlyProjection()
+
+    nurture_shard = UnicodeAttribute(hash_key=True)
+    nurture_due = UnicodeAttribute(range_key=True)
 
 
 class LeadItem(_Item):
@@ -190,6 +207,14 @@ class LeadItem(_Item):
     stage_index = StageScoreIndex()
     # set once the funnel counted this signup (chalicelib/analytics)
     funnel_counted_at = UnicodeAttribute(null=True)
+    # written by the nurture code only (chalicelib/nurture): per sequence
+    # {step, enrolled_at, ended}, the nurture mails sent within the frequency
+    # cap's window, and the next send's index keys
+    nurture = MapAttribute(null=True)
+    nurture_recent = ListAttribute(of=UnicodeAttribute, null=True)
+    nurture_shard = UnicodeAttribute(null=True)
+    nurture_due = UnicodeAttribute(null=True)
+    nurture_index = NurtureIndex()
     version = VersionAttribute()
 
 
@@ -364,3 +389,34 @@ class AssignmentItem(_Item):
     sla_index = SlaIndex()
     history = ListAttribute(default=list)
     webhook_failures = ListAttribute(default=list)
+
+
+class NurtureSendItem(_Item):
+    """One step of one sequence for one lead: written as a claim before SES
+    is called (its key makes the claim unique), then the SES message id.
+    `outcome`: claimed, sent, or abandoned (claimed long ago and never
+    recorded as sent: possibly sent, so never sent again)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    sequence = UnicodeAttribute()
+    step = NumberAttribute()
+    template = UnicodeAttribute()
+    claim_id = UnicodeAttribute()
+    claimed_at = UnicodeAttribute()
+    outcome = UnicodeAttribute()
+    message_id = UnicodeAttribute(null=True)
+    sent_at = UnicodeAttribute(null=True)
+
+
+class SenderPauseItem(_Item):
+    """A scheduled sender told to wait (SES's daily quota is used up). Names
+    no lead."""
+
+    class Meta(_TableMeta):
+        pass
+
+    until = UnicodeAttribute()
+    reason = UnicodeAttribute()

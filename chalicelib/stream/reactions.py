@@ -29,6 +29,11 @@ def _offered_anew(change: Change) -> bool:
     The first offer is notified by the router that made it."""
     return (change.event == "MODIFY" and change.sk.startswith(ASSIGNMENT_PREFIX) and change.changed("offer")
             and change.new.get("status") == "offered")
+def _nurture_input_changed(change: Change) -> bool:
+    """What enrolment and exit depend on changed (confirmation, stage,
+    profile, unsubscribing, suppression). Nurture's own writes change none."""
+    return change.sk == LEAD_SK and change.new is not None and change.changed(
+        "status", "stage", "suppressed", "profile", "form_id", "locale")
 
 
 def reactions(services) -> list[Reaction]:
@@ -47,6 +52,8 @@ def reactions(services) -> list[Reaction]:
 
     def queue_offer(change: Change):
         return f"queued {services.routing_queue.send(change.new['lead_id'], change.new['key'], change.new['offer'])}"
+    def enrol_or_exit(change: Change):
+        return services.nurture.reconcile(change.new["lead_id"])
 
     return [
         Reaction("opt-in mail", _new_opt_in_request, send_opt_in),
@@ -54,4 +61,5 @@ def reactions(services) -> list[Reaction]:
         Reaction("sql to routing queue", _became_sql, queue_sql),
         Reaction("new offer to routing queue", _offered_anew, queue_offer),
         Reaction("funnel counters", is_transition, services.funnel.count),
+        Reaction("nurture", _nurture_input_changed, enrol_or_exit),
     ]

@@ -6,9 +6,12 @@ import email
 import email.policy
 import json
 import re
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import boto3
+import botocore.client
 import pytest
 from chalice.test import Client
 from moto import mock_aws
@@ -24,6 +27,52 @@ REGION = "eu-central-1"
 SENDER = "hello@leadflow.test"
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 START = datetime(2026, 11, 23, 9, 0, 0, tzinfo=timezone.utc)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# the deployed code: no request path and no scheduled job may scan the table
+APP_CODE = (str(ROOT / "app.py"), str(ROOT / "chalicelib") + "/")
+
+
+def _ours(filename: str) -> bool:
+    return filename.startswith(str(ROOT) + "/") and not filename.startswith(str(ROOT / ".venv"))
+
+
+class ScanGuard:
+    """Fails every DynamoDB Scan that app.py or chalicelib asks for, through
+    boto3 or PynamoDB (both call botocore's _make_api_call); the tests' own
+    helpers (stored_items) may scan."""
+
+    def __init__(self):
+        self.violations: list[str] = []
+
+    def check(self, operation: str) -> None:
+        if operation != "Scan":
+            return
+        # the nearest caller of ours decides (a test helper called from
+        # inside app code, e.g. a fault hook, is still the test's scan)
+        frame = sys._getframe(2)
+        while frame is not None and not _ours(frame.f_code.co_filename):
+            frame = frame.f_back
+        if frame is not None and frame.f_code.co_filename.startswith(APP_CODE):
+            where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+            self.violations.append(where)
+            raise AssertionError(f"DynamoDB Scan from {where}: use keys or a sparse index")
+
+
+@pytest.fixture(autouse=True)
+def no_table_scans(monkeypatch):
+    guard = ScanGuard()
+    real_call = botocore.client.BaseClient._make_api_call
+
+    def guarded(client, operation_name, api_params):
+        guard.check(operation_name)
+        return real_call(client, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", guarded)
+    yield guard
+    # also caught if the app swallowed the AssertionError (a 500, a batch failure)
+    assert not guard.violations, f"the app scanned the table: {guard.violations}"
 
 
 @pytest.fixture

@@ -1,0 +1,53 @@
+"""Nurture on the embedded local stack, over HTTP only: a confirmed lead, the
+app's clock moved on, the scheduled sender run, and the mail in the local
+mailbox with links that work. Its own stack: it moves the clock by a day."""
+import re
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_confirmed_lead_gets_the_welcome_mail_with_working_tracked_and_unsubscribe_links(api):
+    email = f"nurture-{uuid.uuid4().hex[:8]}@example.com"
+    requests.post(f"{api.url}/forms/demo/submissions", json={"email": email, "first_name": "Ann", "consent": True},
+                  timeout=10)
+    api.drain()
+    confirm = re.search(r"http://\S+/confirm/[A-Za-z0-9_-]+", api.mail_to(email)[0]["text"]).group(0)
+    assert requests.post(confirm, allow_redirects=False, timeout=10).status_code == 303
+    api.drain()
+
+    # to noon in Berlin (the demo form's zone) tomorrow: outside the quiet hours
+    now = datetime.fromisoformat(requests.get(f"{api.url}/_local/clock", timeout=10).json()["now"])
+    berlin = now.astimezone(ZoneInfo("Europe/Berlin"))
+    noon = (berlin + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    advance = int((noon - berlin).total_seconds())
+    assert requests.post(f"{api.url}/_local/clock", json={"advance_seconds": advance}, timeout=10).status_code == 200
+    assert requests.post(f"{api.url}/_local/schedules/send_nurture", timeout=30).status_code == 200
+    api.drain()
+
+    [mail] = [m for m in api.mail_to(email) if m["tags"].get("kind") == "nurture"]
+    assert mail["subject"] == "Willkommen bei Leadflow" and mail["text"].startswith("Hallo Ann,")
+    assert mail["tags"]["sequence"] == "welcome" and mail["tags"]["step"] == "1"
+    assert mail["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = re.fullmatch(r"<(.+)>", mail["headers"]["List-Unsubscribe"]).group(1)
+    assert unsubscribe.startswith(f"{api.url}/unsubscribe/") and unsubscribe in mail["text"]
+
+    tracked = re.findall(r'href="([^"]+/t/c/[^"]+)"', mail["html"])
+    assert tracked
+    click = requests.get(tracked[0], allow_redirects=False, timeout=10)
+    assert click.status_code == 302 and click.headers["Location"].startswith("https://www.leadflow.example/")
+    [pixel] = re.findall(r'<img src="([^"]+)"', mail["html"])
+    assert requests.get(pixel, timeout=10).headers["Content-Type"] == "image/gif"
+
+    one_click = requests.post(unsubscribe, data="List-Unsubscribe=One-Click", timeout=10, allow_redirects=False,
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert one_click.status_code == 200
+    api.drain()
+    lead = api.lead(email)
+    assert lead["status"] == "unsubscribed" and "nurture_due" not in lead
+    assert [a["type"] for a in lead["activities"]].count("email_click") == 1

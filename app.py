@@ -6,7 +6,6 @@ from chalice import AuthResponse, Chalice, Rate, Response
 
 from chalicelib import logs
 from chalicelib.wiring import services
-from chalicelib.web import admin, confirm, forms
 from chalicelib.web.responses import answers_problems
 
 app = Chalice(app_name="leadflow")
@@ -42,34 +41,46 @@ def health():
 
 @app.route("/forms/{form_id}/submissions", methods=["POST"], content_types=["*/*"])
 def submit_form(form_id):
+    from chalicelib.web import forms
+
     return forms.submit(services(), form_id, app.current_request)
 
 
 @app.route("/forms/{form_id}/submissions", methods=["OPTIONS"])
 @answers_problems
 def submit_form_preflight(form_id):
+    from chalicelib.web import forms
+
     return forms.preflight(services(), form_id, app.current_request)
 
 
 @app.route("/confirm/{token}", methods=["GET"])
 def show_confirmation(token):
+    from chalicelib.web import confirm
+
     return confirm.show(services(), token)
 
 
 @app.route("/confirm/{token}", methods=["POST"], content_types=["*/*"])
 def confirm_opt_in(token):
+    from chalicelib.web import confirm
+
     return confirm.confirm(services(), token, app.current_request)
 
 
 @app.route("/leads", methods=["GET"], authorizer=admin_token)
 @answers_problems
 def find_leads():
+    from chalicelib.web import admin
+
     return admin.find_leads(services(), app.current_request.query_params)
 
 
 @app.route("/leads/{lead_id}", methods=["GET"], authorizer=admin_token)
 @answers_problems
 def lead_detail(lead_id):
+    from chalicelib.web import admin
+
     return admin.lead_detail(services(), lead_id)
 
 
@@ -269,12 +280,16 @@ def set_campaign_spend(campaign):
 @app.route("/leads/{lead_id}/export", methods=["GET"], authorizer=admin_token)
 @answers_problems
 def export_lead(lead_id):
+    from chalicelib.web import admin
+
     return admin.export_lead(services(), lead_id)
 
 
 @app.route("/leads/{lead_id}", methods=["DELETE"], authorizer=admin_token)
 @answers_problems
 def erase_lead(lead_id):
+    from chalicelib.web import admin
+
     return admin.erase_lead(services(), lead_id)
 
 

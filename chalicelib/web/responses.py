@@ -7,10 +7,6 @@ from typing import Any, Mapping
 
 from chalice import Response
 
-from ..capture.service import UnknownForm
-from ..capture.signup import RateLimited
-from ..capture.validation import InvalidSubmission
-from ..storage.errors import UnknownLead, VersionConflict
 from .http import HttpProblem
 
 SECURITY_HEADERS = {
@@ -44,6 +40,13 @@ def redirect(url: str, status: int = 303, headers: Mapping[str, str] | None = No
 
 def problem(error: Exception) -> HttpProblem | None:
     """The HTTP answer to a domain error, or None for a real failure."""
+    # imported here: app.py imports this module for its decorator, and the
+    # domain modules (pydantic, PynamoDB) should load only when a route runs
+    from ..capture.service import UnknownForm
+    from ..capture.signup import RateLimited
+    from ..capture.validation import InvalidSubmission
+    from ..storage.errors import UnknownLead, VersionConflict
+
     if isinstance(error, HttpProblem):
         return error
     if isinstance(error, InvalidSubmission):

@@ -40,27 +40,42 @@ def redirect(url: str, status: int = 303, headers: Mapping[str, str] | None = No
 
 def problem(error: Exception) -> HttpProblem | None:
     """The HTTP answer to a domain error, or None for a real failure."""
-    # imported here: app.py imports this module for its decorator, and the
-    # domain modules (pydantic, PynamoDB) should load only when a route runs
+    if isinstance(error, HttpProblem):
+        return error
+    for kind, answer in _answers().items():
+        if isinstance(error, kind):
+            status, errors, *headers = answer(error)
+            return HttpProblem(status, errors, *headers)
+    return None
+
+
+def _answers() -> dict:
+    # imported when a route fails, not with this module: app.py imports it for
+    # its decorator, and the domain modules (pydantic, PynamoDB) should load
+    # only when a route runs
     from ..capture.service import UnknownForm
     from ..capture.signup import RateLimited
     from ..capture.validation import InvalidSubmission
+    from ..routing.errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent
+    from ..scoring.stages import InvalidOutcome
     from ..storage.errors import UnknownLead, VersionConflict
+    from ..storage.routing import RepBusy, UnknownRep
 
-    if isinstance(error, HttpProblem):
-        return error
-    if isinstance(error, InvalidSubmission):
-        return HttpProblem(400, error.errors)
-    if isinstance(error, UnknownForm):
-        return HttpProblem(404, {"form_id": "unknown form"})
-    if isinstance(error, RateLimited):
-        return HttpProblem(429, {"rate": "too many submissions, try again later"},
-                           {"Retry-After": str(error.retry_after)})
-    if isinstance(error, UnknownLead):
-        return HttpProblem(404, {"lead_id": "no such lead"})
-    if isinstance(error, VersionConflict):
-        return HttpProblem(503, {"lead": "busy, try again"}, {"Retry-After": "1"})
-    return None
+    return {
+        InvalidSubmission: lambda e: (400, e.errors),
+        UnknownForm: lambda e: (404, {"form_id": "unknown form"}),
+        RateLimited: lambda e: (429, {"rate": "too many submissions, try again later"},
+                                {"Retry-After": str(e.retry_after)}),
+        UnknownLead: lambda e: (404, {"lead_id": "no such lead"}),
+        VersionConflict: lambda e: (503, {"lead": "busy, try again"}, {"Retry-After": "1"}),
+        UnknownRep: lambda e: (404, {"rep_id": "no such rep"}),
+        RepBusy: lambda e: (409, {"rep_id": "the rep has open assignments; close or reassign them first"}),
+        NoOpenAssignment: lambda e: (404, {"lead_id": "the lead has no open assignment"}),
+        OfferNotCurrent: lambda e: (409, {"assignment": "this offer was answered, reassigned or closed meanwhile"}),
+        NotAccepted: lambda e: (409, {"assignment": "accept the lead before recording an outcome"}),
+        NoEligibleRep: lambda e: (409, {"assignment": "nobody else can take this lead"}),
+        InvalidOutcome: lambda e: (400, {"outcome": str(e)}),
+    }
 
 
 def answers_problems(view):

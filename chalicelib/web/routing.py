@@ -4,7 +4,6 @@ changes nothing, as mail scanners prefetch links; POST acts) and the
 speed-to-lead report."""
 from __future__ import annotations
 
-import functools
 import json
 from datetime import date
 from urllib.parse import parse_qs
@@ -13,51 +12,17 @@ from pydantic import ValidationError
 
 from ..clock import iso
 from ..routing.assignment import ACCEPTED, OFFERED, OUTCOMES
-from ..routing.errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent
 from ..routing.notify import summary
 from ..routing.reps import REP_ID, RepInput
 from ..routing.service import ACTIONS
 from ..routing.speed import days, report
-from ..scoring.stages import InvalidOutcome
-from ..storage.routing import RepBusy, UnknownRep
+from ..storage.routing import UnknownRep
 from ..tokens import InvalidToken
 from .http import HttpProblem
 from .pages import render_page
-from .responses import empty_response, html_response, json_response
+from .responses import empty_response, html_response, json_response, problem
 
 _MAX_BODY = 16 * 1024
-
-
-def _as_problem(error: Exception) -> HttpProblem | None:
-    answers = {
-        UnknownRep: (404, {"rep_id": "no such rep"}),
-        RepBusy: (409, {"rep_id": "the rep has open assignments; close or reassign them first"}),
-        NoOpenAssignment: (404, {"lead_id": "the lead has no open assignment"}),
-        OfferNotCurrent: (409, {"assignment": "this offer was answered, reassigned or closed meanwhile"}),
-        NotAccepted: (409, {"assignment": "accept the lead before recording an outcome"}),
-        NoEligibleRep: (409, {"assignment": "nobody else can take this lead"}),
-        InvalidOutcome: (400, {"outcome": str(error)}),
-    }
-    for kind, (status, errors) in answers.items():
-        if isinstance(error, kind):
-            return HttpProblem(status, errors)
-    return None
-
-
-def routing_problems(view):
-    """Routing's domain errors as HttpProblem (answers_problems shapes them)."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except Exception as error:
-            answer = _as_problem(error)
-            if answer is None:
-                raise
-            raise answer from None
-
-    return wrapper
 
 
 def _json_object(raw: bytes | None) -> dict:
@@ -90,7 +55,6 @@ def put_rep(services, rep_id: str, raw_body: bytes | None) -> object:
     return json_response(201 if created else 200, services.routing_store.rep(rep_id).public())
 
 
-@routing_problems
 def get_rep(services, rep_id: str) -> object:
     rep = services.routing_store.rep(_rep_id(rep_id))
     if rep is None:
@@ -102,7 +66,6 @@ def list_reps(services) -> object:
     return json_response(200, {"reps": [rep.public() for rep in services.routing_store.reps()]})
 
 
-@routing_problems
 def delete_rep(services, rep_id: str) -> object:
     services.routing_store.delete_rep(_rep_id(rep_id))
     return empty_response(204)
@@ -113,7 +76,6 @@ def lead_assignments(services, lead_id: str) -> object:
     return json_response(200, {"assignments": [a.view() for a in services.routing_store.assignments(lead_id)]})
 
 
-@routing_problems
 def admin_act(services, lead_id: str, action: str, raw_body: bytes | None) -> object:
     if action not in ACTIONS:
         raise HttpProblem(404, {"action": f"one of {', '.join(ACTIONS)}"})
@@ -193,10 +155,10 @@ def act_link(services, token: str, action: str, raw_body: bytes | None) -> objec
             a = router.record_outcome(a, (fields.get("outcome") or [""])[0], (fields.get("note") or [""])[0][:500],
                                       claims)
     except Exception as error:
-        problem = _as_problem(error)
-        if problem is None:
+        answer = problem(error)
+        if answer is None:
             raise
-        return _page(problem.status, "Not done", next(iter(problem.errors.values())))
+        return _page(answer.status, "Not done", next(iter(answer.errors.values())))
     return _state_page(services, token, a, claims, action, services.routing_store.lead(a.lead_id))
 
 

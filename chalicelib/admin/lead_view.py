@@ -18,33 +18,26 @@ _SCORING = {"score": "score", "fit_score": "fit", "engagement_score": "engagemen
             "score_breakdown": "breakdown", "scored_at": "scored_at", "rescore_at": "next_rescore_at"}
 
 
+# where each kind of item is listed in the view
+_LISTS = {ConsentItem: "consents", WithdrawalItem: "withdrawals", ActivityItem: "activities",
+          StageChangeItem: "stage_changes", OptInRequestItem: "opt_in_mails", AssignmentItem: "assignments",
+          NurtureSendItem: "nurture_mails"}
+
+
 def _fields(item) -> dict[str, Any]:
     return {k: plain(v) for k, v in item.attribute_values.items() if k not in _HIDDEN}
 
 
 def lead_view(items: Iterable, now_epoch: int) -> dict[str, Any] | None:
-    view: dict[str, Any] = {"consents": [], "withdrawals": [], "activities": [], "stage_changes": [],
-                            "opt_in_mails": [], "assignments": [], "nurture_mails": []}
+    view: dict[str, Any] = {name: [] for name in _LISTS.values()}
     lead = None
     for item in items:
         if item.expires_at is not None and item.expires_at <= now_epoch:
             continue  # past its TTL: as good as deleted
         if isinstance(item, LeadItem):
             lead = _fields(item)
-        elif isinstance(item, ConsentItem):
-            view["consents"].append(_fields(item))
-        elif isinstance(item, WithdrawalItem):
-            view["withdrawals"].append(_fields(item))
-        elif isinstance(item, ActivityItem):
-            view["activities"].append(_fields(item))
-        elif isinstance(item, StageChangeItem):
-            view["stage_changes"].append(_fields(item))
-        elif isinstance(item, OptInRequestItem):
-            view["opt_in_mails"].append(_fields(item))
-        elif isinstance(item, AssignmentItem):
-            view["assignments"].append(_fields(item))
-        elif isinstance(item, NurtureSendItem):
-            view["nurture_mails"].append(_fields(item))
+        elif type(item) in _LISTS:
+            view[_LISTS[type(item)]].append(_fields(item))
     if lead is None:
         return None
     lead.pop("expires_at", None)

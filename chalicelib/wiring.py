@@ -188,6 +188,16 @@ class Services:
                              NURTURE_SHARDS)
 
     @cached_property
+    def outbound(self):
+        from .integrations.outbound import Outbound
+        from .routing.webhook import WebhookPoster
+        from .storage.webhooks import WebhookStore
+
+        integrations = self.playbook.integrations
+        return Outbound(integrations.webhooks, WebhookStore(), WebhookPoster(integrations.delivery), self.clock,
+                        self.leads)
+
+    @cached_property
     def stream_reactions(self):
         from .stream.reactions import reactions
 

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from ..storage.leads import plain
 from ..storage.models import (ActivityItem, AssignmentItem, ConsentItem, LeadItem, NurtureSendItem, OptInRequestItem,
-                              StageChangeItem, WithdrawalItem)
+                              StageChangeItem, WebhookDeliveryItem, WithdrawalItem)
 
 _HIDDEN = {"pk", "sk", "version", "opt_in_token_hash", "pending_sks", "rate_window", "rate_count", "token_hash",
            "rescore_shard", "sla_shard", "nurture_shard", "funnel_counted_at", "counted_at"}
@@ -21,7 +21,7 @@ _SCORING = {"score": "score", "fit_score": "fit", "engagement_score": "engagemen
 # where each kind of item is listed in the view
 _LISTS = {ConsentItem: "consents", WithdrawalItem: "withdrawals", ActivityItem: "activities",
           StageChangeItem: "stage_changes", OptInRequestItem: "opt_in_mails", AssignmentItem: "assignments",
-          NurtureSendItem: "nurture_mails"}
+          NurtureSendItem: "nurture_mails", WebhookDeliveryItem: "webhook_deliveries"}
 
 
 def _fields(item) -> dict[str, Any]:

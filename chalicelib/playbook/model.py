@@ -3,6 +3,7 @@ from pydantic import Field, model_validator
 from .activities import Activities
 from .base import Strict
 from .forms import FormDefinition
+from .integrations import Integrations
 from .nurture import Nurture
 from .optin import CaptureLimits, DoubleOptIn
 from .routing import Routing
@@ -20,6 +21,7 @@ class Playbook(Strict):
     scoring: Scoring = Scoring()
     routing: Routing = Routing()
     nurture: Nurture = Nurture()
+    integrations: Integrations = Integrations()
 
     @model_validator(mode="after")
     def _scoring_names_known_activities(self) -> "Playbook":

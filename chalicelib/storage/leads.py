@@ -16,6 +16,7 @@ from .models import (
     CONSENT_PREFIX,
     LEAD_SK,
     NURTURE_PREFIX,
+    WEBHOOK_PREFIX,
     OPT_IN_PREFIX,
     RATE_PREFIX,
     RATE_SK,
@@ -26,6 +27,7 @@ from .models import (
     ConsentItem,
     LeadItem,
     NurtureSendItem,
+    WebhookDeliveryItem,
     OptInRequestItem,
     OtherItem,
     RateCounterItem,
@@ -40,7 +42,7 @@ def model_for(sk: str):
     for prefix, model in ((CONSENT_PREFIX, ConsentItem), (ACTIVITY_PREFIX, ActivityItem),
                           (OPT_IN_PREFIX, OptInRequestItem), (STAGE_PREFIX, StageChangeItem),
                           (WITHDRAWAL_PREFIX, WithdrawalItem), (ASSIGNMENT_PREFIX, AssignmentItem),
-                          (NURTURE_PREFIX, NurtureSendItem)):
+                          (NURTURE_PREFIX, NurtureSendItem), (WEBHOOK_PREFIX, WebhookDeliveryItem)):
         if sk.startswith(prefix):
             return model
     return LeadItem if sk == LEAD_SK else OtherItem

@@ -81,6 +81,7 @@ REP_PK = "REP"
 REP_PREFIX = "REP#"
 SPEED_PK = "STATS#SPEED"
 NURTURE_PREFIX = "NURTURE#"
+WEBHOOK_PREFIX = "HOOK#"
 SENDER_PREFIX = "SENDER#"
 PAUSE_SK = "PAUSE"
 
@@ -409,6 +410,25 @@ class NurtureSendItem(_Item):
     outcome = UnicodeAttribute()
     message_id = UnicodeAttribute(null=True)
     sent_at = UnicodeAttribute(null=True)
+
+
+class WebhookDeliveryItem(_Item):
+    """One integration event to one subscribed URL (sk `HOOK#<event id>#<url
+    key>`): claimed before the POST, then delivered or failed with the error,
+    so failures are visible in the lead's view and a redelivered stream record
+    does not post again."""
+
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    url = UnicodeAttribute()
+    status = UnicodeAttribute()  # claimed | delivered | failed
+    attempts = NumberAttribute(default=0)
+    error = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
 
 
 class SenderPauseItem(_Item):

@@ -9,7 +9,7 @@ TOOLS_STAMP := $(TOOLS)/.installed
 STAGE ?= dev
 REGION ?= eu-central-1
 
-.PHONY: run test bench package deploy clean
+.PHONY: run test lint bench package deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,13 @@ $(TOOLS_STAMP): requirements-tools.txt
 run: $(STAMP)
 	$(PY) -m infra.local
 
-test: $(STAMP) $(TOOLS_STAMP)
+test: lint $(TOOLS_STAMP)
 	$(PY) -m tests.run_suite
+
+# what `make test` checks first; `ruff format .` and `ruff check --fix .` mend most of it
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: $(STAMP)
 	$(PY) -m bench

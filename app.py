@@ -1,12 +1,13 @@
 """Leadflow's Chalice app: routes and event handlers only. Each handler hands
 the event to chalicelib and returns its answer."""
+
 import os
 
 from chalice import AuthResponse, Chalice, Rate, Response
 
 from chalicelib import logs
-from chalicelib.wiring import services
 from chalicelib.web.responses import answers_problems
+from chalicelib.wiring import services
 
 app = Chalice(app_name="leadflow")
 # image/*: mail clients ask for the open pixel with that Accept header
@@ -117,7 +118,9 @@ def on_ses_event(event):
     from chalicelib.suppression.consumer import process_ses_events
 
     return process_ses_events(event.to_dict(), services().suppression)
-# --- activities, tracking and scoring (issue 4) ---------------------------
+
+
+# --- activities, tracking and scoring ---------------------------
 @app.route("/events", methods=["POST"], content_types=["*/*"])
 def post_event():
     from chalicelib.web import activities
@@ -167,7 +170,7 @@ def rescore_decayed(event):
     return services().scorer.rescore_due()
 
 
-# --- routing of sales-qualified leads (issue 6) -----------------------------
+# --- routing of sales-qualified leads -----------------------------
 # a placeholder ARN ending in the queue's LocalName; the deployment template sets the queue's
 ROUTING_QUEUE_ARN = os.environ.get(
     "LEADFLOW_ROUTING_QUEUE_ARN", "arn:aws:sqs:eu-central-1:000000000000:leadflow-routing.fifo"
@@ -252,7 +255,9 @@ def speed_to_lead_report():
     from chalicelib.web import routing
 
     return routing.speed_to_lead(services(), app.current_request.query_params)
-# --- funnel analytics, GDPR rights, admin API (issue 8) ---------------------
+
+
+# --- funnel analytics, GDPR rights, admin API ---------------------
 @app.route("/reports/funnel", methods=["GET"], authorizer=admin_token)
 @answers_problems
 def funnel_report():
@@ -298,7 +303,9 @@ def openapi_document():
     from chalicelib.openapi import document_json
 
     return Response(body=document_json(), status_code=200, headers={"Content-Type": "application/json"})
-# --- nurture sequences (issue 5) --------------------------------------------
+
+
+# --- nurture sequences --------------------------------------------
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def send_nurture(event):
     context = event.context

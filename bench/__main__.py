@@ -1,5 +1,6 @@
 """`make bench`: runs every bench/bench_*.py module's main() in turn. Each
 prints ratios measured within one run (never absolute thresholds)."""
+
 import importlib
 import pkgutil
 import sys

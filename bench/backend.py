@@ -1,5 +1,6 @@
 """A moto server on loopback as the benchmarks' backend (the same HTTP path
 the local stack uses), with the app's table created from infra/."""
+
 from __future__ import annotations
 
 import os

@@ -1,10 +1,12 @@
 """Capture request (the app's handler for POST /forms/demo/submissions, with
 its validation, keyed hash and one TransactWriteItems) against a bare PutItem
 of one item, both to the same moto server over loopback HTTP, in one run."""
+
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from .backend import moto_backend, percentile
 
@@ -18,7 +20,7 @@ def main() -> None:
         from app import app
         from chalicelib.wiring import services
 
-        event = json.loads(open("events/apigateway/form-submission-json.json").read())
+        event = json.loads(Path("events/apigateway/form-submission-json.json").read_text())
         body = json.loads(event["body"])
 
         def capture(n: int) -> None:
@@ -29,10 +31,12 @@ def main() -> None:
             assert response["statusCode"] == 202, response
 
         def bare_put(n: int) -> None:
-            dynamodb.put_item(TableName="leadflow", Item={"pk": {"S": f"BENCH#{n}"}, "sk": {"S": "LEAD"},
-                                                          "email": {"S": f"bench{n}@example.com"}})
+            dynamodb.put_item(
+                TableName="leadflow",
+                Item={"pk": {"S": f"BENCH#{n}"}, "sk": {"S": "LEAD"}, "email": {"S": f"bench{n}@example.com"}},
+            )
 
-        services().capture  # build adapters once, as a warm Lambda has them
+        assert services().capture  # build adapters once, as a warm Lambda has them
         capture(-1), bare_put(-1)
         timings = {"capture": [], "put": []}
         for n in range(ROUNDS):  # interleaved so drift hits both alike

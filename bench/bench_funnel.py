@@ -9,19 +9,20 @@ against leads stored, and the report's time with no leads stored against
 with 100,000 (a ratio near 1 means the leads cost it nothing). The absolute
 time is moto's: it serialises each of the ~9,000 counter attribute values
 slowly; DynamoDB returns 90 such items in one or two pages."""
+
 from __future__ import annotations
 
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .backend import moto_backend, percentile
 
 LEADS = 100_000
 DAYS = 90
 ROUNDS = 20
-START = datetime(2026, 8, 1, tzinfo=timezone.utc)
+START = datetime(2026, 8, 1, tzinfo=UTC)
 SOURCES = ["google", "linkedin", "newsletter", "partner", ""]
 CAMPAIGNS = ["spring", "webinar-q3", "retargeting", ""]
 JOURNEY = ["subscriber", "lead", "mql", "sql"]
@@ -35,10 +36,9 @@ def _counters() -> dict[tuple[str, str], dict[str, int]]:
     totals: dict[tuple[str, str], dict[str, int]] = {}
     for _ in range(LEADS):
         at = START + timedelta(seconds=rng.randrange(DAYS * 86400))
-        attribution = attribution_of({"utm_source": rng.choice(SOURCES), "utm_campaign": rng.choice(CAMPAIGNS)},
-                                     "demo")
+        attribution = attribution_of({"utm_source": rng.choice(SOURCES), "utm_campaign": rng.choice(CAMPAIGNS)}, "demo")
         previous = None
-        for stage, reach in zip(JOURNEY, REACH):
+        for stage, reach in zip(JOURNEY, REACH, strict=True):
             if rng.random() > reach / (REACH[JOURNEY.index(previous)] if previous else 1):
                 break
             seconds = rng.expovariate(1 / 86400) if previous else None
@@ -55,19 +55,30 @@ def _write(dynamodb, items: list[dict]) -> None:
     def batch(chunk):
         requests = [{"PutRequest": {"Item": item}} for item in chunk]
         while requests:
-            requests = dynamodb.batch_write_item(RequestItems={"leadflow": requests}) \
-                .get("UnprocessedItems", {}).get("leadflow", [])
+            requests = (
+                dynamodb.batch_write_item(RequestItems={"leadflow": requests})
+                .get("UnprocessedItems", {})
+                .get("leadflow", [])
+            )
 
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(batch, [items[n:n + 25] for n in range(0, len(items), 25)]))
+        list(pool.map(batch, [items[n : n + 25] for n in range(0, len(items), 25)]))
 
 
 def _lead(n: int) -> dict:
     lead_id = f"bench{n:07d}"
-    return {"pk": {"S": f"LEAD#{lead_id}"}, "sk": {"S": "LEAD"}, "lead_id": {"S": lead_id},
-            "email": {"S": f"{lead_id}@example.com"}, "status": {"S": "confirmed"}, "stage": {"S": "lead"},
-            "score": {"N": str(n % 100)}, "form_id": {"S": "demo"}, "created_at": {"S": START.isoformat()},
-            "version": {"N": "1"}}
+    return {
+        "pk": {"S": f"LEAD#{lead_id}"},
+        "sk": {"S": "LEAD"},
+        "lead_id": {"S": lead_id},
+        "email": {"S": f"{lead_id}@example.com"},
+        "status": {"S": "confirmed"},
+        "stage": {"S": "lead"},
+        "score": {"N": str(n % 100)},
+        "form_id": {"S": "demo"},
+        "created_at": {"S": START.isoformat()},
+        "version": {"N": "1"},
+    }
 
 
 def _time_reports(report, query) -> list[float]:
@@ -85,9 +96,14 @@ def main() -> None:
         from chalicelib.wiring import services
 
         started = time.perf_counter()
-        counters = [{"pk": {"S": FUNNEL_PREFIX + key}, "sk": {"S": DAY_PREFIX + day},
-                     **{name: {"N": str(n)} for name, n in added.items()}}
-                    for (key, day), added in _counters().items()]
+        counters = [
+            {
+                "pk": {"S": FUNNEL_PREFIX + key},
+                "sk": {"S": DAY_PREFIX + day},
+                **{name: {"N": str(n)} for name, n in added.items()},
+            }
+            for (key, day), added in _counters().items()
+        ]
         _write(dynamodb, counters)
         print(f"{len(counters)} counter items from {LEADS} simulated journeys in {time.perf_counter() - started:.1f} s")
 
@@ -103,13 +119,17 @@ def main() -> None:
         filtered = funnel.report({**query, "source": "google", "campaign": "spring"})
 
         report = funnel.report(query)
-        print(f"items read by the report: {report['counter_items_read']} counters (+ spend entries) "
-              f"for {DAYS} days; leads stored: {LEADS}; filtered report: {filtered['counter_items_read']} counters")
+        print(
+            f"items read by the report: {report['counter_items_read']} counters (+ spend entries) "
+            f"for {DAYS} days; leads stored: {LEADS}; filtered report: {filtered['counter_items_read']} counters"
+        )
         print(f"signups counted {report['stages'][0]['entered']}, sql {report['stages'][3]['entered']}")
         for p in (50, 95):
             a, b = percentile(without_leads, p), percentile(with_leads, p)
-            print(f"p{p}: report {a * 1000:.1f} ms with no leads, {b * 1000:.1f} ms with {LEADS} leads, "
-                  f"ratio {b / a:.2f}x")
+            print(
+                f"p{p}: report {a * 1000:.1f} ms with no leads, {b * 1000:.1f} ms with {LEADS} leads, "
+                f"ratio {b / a:.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The local stack as a user meets it: start-up time of `python -m
 infra.local`, and the time from a submission's 202 to its opt-in mail in the
 local mailbox, over 100 sequential submissions (goal: p95 <= 1 s)."""
+
 import statistics
 import tempfile
 import time
@@ -31,9 +32,11 @@ def main() -> None:
     p50 = statistics.median(latencies)
     p95 = latencies[int(0.95 * len(latencies)) - 1]
     print(f"start-up (spawn to first healthy answer): {startup:.2f} s")
-    print(f"submit 202 -> opt-in mail in mailbox, {SUBMISSIONS} submissions: "
-          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms, "
-          f"p95/p50 {p95 / p50:.1f}x")
+    print(
+        f"submit 202 -> opt-in mail in mailbox, {SUBMISSIONS} submissions: "
+        f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms, "
+        f"p95/p50 {p95 / p50:.1f}x"
+    )
 
 
 def _submit_to_mail(api: str) -> float:

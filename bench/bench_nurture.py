@@ -10,19 +10,20 @@ each GetItem that found an item.
 moto answers a Query on a global secondary index by walking every item of
 the table (DynamoDB reads only the index's key range), so the tick's time is
 also shown without the time spent inside moto's index walk."""
+
 from __future__ import annotations
 
 import os
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .backend import BENCH_ENV
 
 DUE = 100
 SIZES = (1_000, 100_000)
 ROUNDS = 3
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)  # 11:00 in Berlin: no quiet hours
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # 11:00 in Berlin: no quiet hours
 
 
 class Reads:
@@ -97,11 +98,23 @@ def lead_attrs(n: int, due: bool) -> dict:
     lead_id = f"bench{n:07d}"
     enrolled = NOW - (timedelta(minutes=5) if due else timedelta(days=1))
     step = 0 if due else 1
-    item = LeadItem(lead_pk(lead_id), LEAD_SK, lead_id=lead_id, email=f"{lead_id}@example.com", status="confirmed",
-                    stage="lead", form_id="demo", locale="en", timezone="Europe/Berlin", profile={},
-                    created_at=iso(enrolled), updated_at=iso(enrolled), version=1,
-                    nurture={"welcome": {"step": step, "enrolled_at": iso(enrolled)}},
-                    nurture_recent=[] if due else [iso(enrolled)])
+    item = LeadItem(
+        lead_pk(lead_id),
+        LEAD_SK,
+        lead_id=lead_id,
+        email=f"{lead_id}@example.com",
+        status="confirmed",
+        stage="lead",
+        form_id="demo",
+        locale="en",
+        timezone="Europe/Berlin",
+        profile={},
+        created_at=iso(enrolled),
+        updated_at=iso(enrolled),
+        version=1,
+        nurture={"welcome": {"step": step, "enrolled_at": iso(enrolled)}},
+        nurture_recent=[] if due else [iso(enrolled)],
+    )
     if due or n % 3:
         item.nurture_shard = nurture_shard(lead_id)
         item.nurture_due = iso(NOW - timedelta(minutes=5) if due else enrolled + timedelta(days=2))
@@ -149,9 +162,17 @@ def measure(stored: int, reads: Reads, walk: IndexWalk) -> dict:
         table.stream_shard = None  # no stream consumer here: keep no records
         due = fill(table, stored)
         configure(Services(clock=FixedClock(NOW), timer=NoWait()))
-        event = {"version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.events",
-                 "account": DEFAULT_ACCOUNT_ID, "time": "2026-11-24T10:00:00Z", "region": os.environ["AWS_REGION"],
-                 "resources": [], "detail": {}}
+        event = {
+            "version": "0",
+            "id": "bench",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": DEFAULT_ACCOUNT_ID,
+            "time": "2026-11-24T10:00:00Z",
+            "region": os.environ["AWS_REGION"],
+            "resources": [],
+            "detail": {},
+        }
         runs = []
         for _ in range(ROUNDS + 1):  # the first warms the clients up
             reset(table, dynamodb, due)
@@ -160,13 +181,17 @@ def measure(stored: int, reads: Reads, walk: IndexWalk) -> dict:
             result = app.handler_map["send_nurture"](event, LambdaContext("send_nurture", 512, max_runtime_ms=900_000))
             elapsed = time.perf_counter() - start
             assert result == {"sent": DUE}, result
-            runs.append({"seconds": elapsed, "outside_walk": elapsed - walk.seconds, "index": reads.index,
-                         "items": reads.items})
+            runs.append(
+                {"seconds": elapsed, "outside_walk": elapsed - walk.seconds, "index": reads.index, "items": reads.items}
+            )
         configure(None)
     measured = runs[1:]
-    return {"seconds": statistics.median(r["seconds"] for r in measured),
-            "outside_walk": statistics.median(r["outside_walk"] for r in measured),
-            "index": measured[-1]["index"], "items": measured[-1]["items"]}
+    return {
+        "seconds": statistics.median(r["seconds"] for r in measured),
+        "outside_walk": statistics.median(r["outside_walk"] for r in measured),
+        "index": measured[-1]["index"],
+        "items": measured[-1]["items"],
+    }
 
 
 def main() -> None:
@@ -180,13 +205,17 @@ def main() -> None:
     moto_fixes.apply()
     results = {stored: measure(stored, reads, walk) for stored in SIZES}
     for stored, result in results.items():
-        print(f"{DUE} due among {stored:>7,} leads: index entries read per due lead "
-              f"{result['index'] / DUE:.2f}, all items read per due lead {(result['index'] + result['items']) / DUE:.2f} "
-              f"(with the consistent lead read); tick {result['seconds']:.2f} s, "
-              f"{result['outside_walk']:.2f} s outside moto's index walk")
+        print(
+            f"{DUE} due among {stored:>7,} leads: index entries read per due lead "
+            f"{result['index'] / DUE:.2f}, all items read per due lead {(result['index'] + result['items']) / DUE:.2f} "
+            f"(with the consistent lead read); tick {result['seconds']:.2f} s, "
+            f"{result['outside_walk']:.2f} s outside moto's index walk"
+        )
     small, large = (results[s] for s in SIZES)
-    print(f"time ratio {SIZES[1]:,} / {SIZES[0]:,}: {large['seconds'] / small['seconds']:.2f}x whole tick, "
-          f"{large['outside_walk'] / small['outside_walk']:.2f}x outside moto's index walk")
+    print(
+        f"time ratio {SIZES[1]:,} / {SIZES[0]:,}: {large['seconds'] / small['seconds']:.2f}x whole tick, "
+        f"{large['outside_walk'] / small['outside_walk']:.2f}x outside moto's index walk"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ being accepted (202 on POST /events with the lead's signed token) to the
 rep's e-mail in the local mailbox, over 200 confirmed leads, one at a time
 (goal: p95 <= 1 s). The path is the product's: activity item -> stream ->
 scoring -> stage change -> stream -> FIFO routing queue -> router -> SES."""
+
 import re
 import statistics
 import tempfile
@@ -36,8 +37,10 @@ def main() -> None:
     latencies.sort()
     p50 = statistics.median(latencies)
     p95 = latencies[int(0.95 * len(latencies)) - 1]
-    print(f"hand-raiser 202 -> rep e-mail in mailbox, {LEADS} leads: p50 {p50 * 1000:.0f} ms, "
-          f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms, p95/p50 {p95 / p50:.1f}x")
+    print(
+        f"hand-raiser 202 -> rep e-mail in mailbox, {LEADS} leads: p50 {p50 * 1000:.0f} ms, "
+        f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms, p95/p50 {p95 / p50:.1f}x"
+    )
 
 
 def _wait_for(api: str, to: str, contains: str) -> dict:
@@ -53,8 +56,9 @@ def _wait_for(api: str, to: str, contains: str) -> dict:
 
 def _confirmed_lead(api: str) -> tuple[str, str]:
     email = f"bench-{uuid.uuid4().hex[:10]}@acme.example"
-    answer = requests.post(f"{api}/forms/demo/submissions", json={"email": email, "consent": True, **PROFILE},
-                           timeout=10)
+    answer = requests.post(
+        f"{api}/forms/demo/submissions", json={"email": email, "consent": True, **PROFILE}, timeout=10
+    )
     assert answer.status_code == 202, answer.text
     link = re.search(r"http://\S+/confirm/[A-Za-z0-9_-]+", _wait_for(api, email, "/confirm/")["text"]).group(0)
     confirmed = requests.post(link, allow_redirects=False, timeout=10)

@@ -6,19 +6,25 @@
 2. A stream batch of 100 activity records (100 leads) through the real
    consumer vs the bare reads and writes per record.
 Ratios from one run (medians of a few rounds); no absolute thresholds."""
+
 from __future__ import annotations
 
 import os
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 ENV = {
-    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "eu-central-1",
-    "AWS_REGION": "eu-central-1", "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled", "LEADFLOW_TABLE": "leadflow",
-    "LEADFLOW_LEAD_KEY": "bench", "LEADFLOW_SIGNING_KEYS": "k1:bench",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+    "AWS_REGION": "eu-central-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "LEADFLOW_TABLE": "leadflow",
+    "LEADFLOW_LEAD_KEY": "bench",
+    "LEADFLOW_SIGNING_KEYS": "k1:bench",
 }
-START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TYPES = ["page_view", "pricing_page_view", "email_open", "email_click", "whitepaper_download", "webinar_registered"]
 ROUNDS = 3
 
@@ -35,14 +41,34 @@ def _seed(lead_id: str, activities: int, clock) -> None:
     from chalicelib.storage.models import ActivityItem, LeadItem, lead_pk
 
     at = iso(clock.now())
-    LeadItem(lead_pk(lead_id), "LEAD", lead_id=lead_id, email=f"{lead_id}@acme.example", status="confirmed",
-             stage="lead", form_id="demo", locale="de", timezone="UTC", created_at=at, updated_at=at,
-             profile={"company_size": "51-200", "industry": "software", "country": "DE"}).save()
+    LeadItem(
+        lead_pk(lead_id),
+        "LEAD",
+        lead_id=lead_id,
+        email=f"{lead_id}@acme.example",
+        status="confirmed",
+        stage="lead",
+        form_id="demo",
+        locale="de",
+        timezone="UTC",
+        created_at=at,
+        updated_at=at,
+        profile={"company_size": "51-200", "industry": "software", "country": "DE"},
+    ).save()
     with ActivityItem.batch_write() as batch:
         for n in range(activities):
             moment = iso(clock.now() - timedelta(hours=n))
-            batch.save(ActivityItem(lead_pk(lead_id), activity_sk(moment, TYPES[n % len(TYPES)]), lead_id=lead_id,
-                                    type=TYPES[n % len(TYPES)], at=moment, source="web", data={}))
+            batch.save(
+                ActivityItem(
+                    lead_pk(lead_id),
+                    activity_sk(moment, TYPES[n % len(TYPES)]),
+                    lead_id=lead_id,
+                    type=TYPES[n % len(TYPES)],
+                    at=moment,
+                    source="web",
+                    data={},
+                )
+            )
 
 
 def _bare(lead_id: str, clock) -> None:
@@ -52,11 +78,21 @@ def _bare(lead_id: str, clock) -> None:
 
     lead = LeadItem.get(lead_pk(lead_id), "LEAD", consistent_read=True)
     since = ACTIVITY_PREFIX + iso(clock.now() - timedelta(days=365))
-    list(ActivityItem.query(lead_pk(lead_id), ActivityItem.sk.between(since, ACTIVITY_PREFIX + "~"),
-                            consistent_read=True, attributes_to_get=["sk", "type", "at", "flagged", "expires_at"]))
+    list(
+        ActivityItem.query(
+            lead_pk(lead_id),
+            ActivityItem.sk.between(since, ACTIVITY_PREFIX + "~"),
+            consistent_read=True,
+            attributes_to_get=["sk", "type", "at", "flagged", "expires_at"],
+        )
+    )
     LeadItem._get_connection().update_item(
-        lead_pk(lead_id), range_key="LEAD", actions=[LeadItem.scored_at.set(iso(clock.now())), LeadItem.version.add(1)],
-        condition=LeadItem.version == lead.version, return_values="NONE")
+        lead_pk(lead_id),
+        range_key="LEAD",
+        actions=[LeadItem.scored_at.set(iso(clock.now())), LeadItem.version.add(1)],
+        condition=LeadItem.version == lead.version,
+        return_values="NONE",
+    )
 
 
 def _drain(reader) -> None:
@@ -91,15 +127,17 @@ def main() -> None:
         for round_ in range(2 * ROUNDS + 1):
             clock.advance(3600)  # the score decays, so every rescore writes
             # alternate the order so neither side profits from a warm cache
-            for measure in (("full", "bare") if round_ % 2 else ("bare", "full")):
+            for measure in ("full", "bare") if round_ % 2 else ("bare", "full"):
                 if measure == "full":
                     full.append(_timed(lambda: services.scorer.rescore("big")))
                 else:
                     bare.append(_timed(lambda: _bare("big", clock)))
             pure.append(_timed(lambda: score({}, activities, services.playbook.scoring, clock.now())))
         f, b, p = (statistics.median(x) for x in (full, bare, pure))
-        print(f"rescore, 1,000 activities: {f / b:.2f}x the bare GetItem+Query+UpdateItem "
-              f"(pure score() alone: {p / b:.3f}x; {len(activities)} activities read)")
+        print(
+            f"rescore, 1,000 activities: {f / b:.2f}x the bare GetItem+Query+UpdateItem "
+            f"(pure score() alone: {p / b:.3f}x; {len(activities)} activities read)"
+        )
 
         arn = dynamodb.describe_table(TableName="leadflow")["Table"]["LatestStreamArn"]
         reader = StreamReader(boto3.client("dynamodbstreams", region_name="eu-central-1"), arn, "eu-central-1")
@@ -113,14 +151,24 @@ def main() -> None:
             clock.advance(60)
             with ActivityItem.batch_write() as batch:  # the records to consume, written outside the timing
                 for lead_id in leads:
-                    batch.save(ActivityItem(lead_pk(lead_id), activity_sk(iso(clock.now()), "whitepaper_download"),
-                                            lead_id=lead_id, type="whitepaper_download", at=iso(clock.now()),
-                                            source="web", data={}))
+                    batch.save(
+                        ActivityItem(
+                            lead_pk(lead_id),
+                            activity_sk(iso(clock.now()), "whitepaper_download"),
+                            lead_id=lead_id,
+                            type="whitepaper_download",
+                            at=iso(clock.now()),
+                            source="web",
+                            data={},
+                        )
+                    )
             records = [r for r in reader.read() if r["dynamodb"]["Keys"]["sk"]["S"].startswith("ACT#")]
             assert len(records) == len(leads)
-            full.append(_timed(lambda: process_batch(records, reactions)))
+            full.append(_timed(lambda batch=records: process_batch(batch, reactions)))
             _drain(reader)  # the consumer's own writes: not part of the batch measured
             bare.append(_timed(lambda: [_bare(lead_id, clock) for lead_id in leads]))
         f, b = statistics.median(full), statistics.median(bare)
-        print(f"stream batch of 100 activity records: {f / b:.2f}x the bare reads and writes "
-              f"({f * 10:.1f} ms per record vs {b * 10:.1f} ms bare, in-process moto)")
+        print(
+            f"stream batch of 100 activity records: {f / b:.2f}x the bare reads and writes "
+            f"({f * 10:.1f} ms per record vs {b * 10:.1f} ms bare, in-process moto)"
+        )

@@ -1,14 +1,15 @@
 """The one source of time for the app: injectable so that the local stack and
 tests can move it forward (nurture delays, token expiry, SLAs) in seconds."""
+
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class AdjustableClock(SystemClock):
@@ -51,7 +52,7 @@ class FixedClock:
 
 def iso(at: datetime) -> str:
     """Sortable UTC timestamp with milliseconds, as stored in sort keys."""
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def epoch(at: datetime) -> int:

@@ -1,6 +1,7 @@
 """Logging without personal data: every record is formatted, then e-mail
 addresses and IP addresses are masked before it reaches a handler, so a
 careless `log.info("...%s", lead.email)` cannot leak into CloudWatch."""
+
 from __future__ import annotations
 
 import logging

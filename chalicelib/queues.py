@@ -2,6 +2,7 @@
 grouped by lead (in order per lead, leads in parallel) and deduplicated by
 lead, transition and offer (SQS drops a repeat within 5 minutes; the router
 is idempotent beyond that)."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,12 @@ class RoutingQueue:
 
     def send(self, lead_id: str, key: str, offer: int) -> str:
         body = json.dumps({"lead_id": lead_id, "key": key, "offer": offer}, separators=(",", ":"))
-        return self._client.send_message(QueueUrl=self.url, MessageBody=body, MessageGroupId=lead_id,
-                                         MessageDeduplicationId=f"{lead_id}:{key}:{offer}")["MessageId"]
+        return self._client.send_message(
+            QueueUrl=self.url,
+            MessageBody=body,
+            MessageGroupId=lead_id,
+            MessageDeduplicationId=f"{lead_id}:{key}:{offer}",
+        )["MessageId"]
 
 
 def routing_message(body: str) -> tuple[str, str]:

@@ -1,4 +1,5 @@
 """Reads Leadflow's key material from Secrets Manager (see chalicelib/secrets.py)."""
+
 from __future__ import annotations
 
 import json

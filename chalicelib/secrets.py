@@ -6,12 +6,12 @@ start (see infra/); locally and in tests they are plain environment
 variables. Nothing here falls back to a built-in key: a deployment without
 keys must fail loudly, not sign with a public default.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
-
 
 SECRET_NAMES = ("LEADFLOW_LEAD_KEY", "LEADFLOW_SIGNING_KEYS", "LEADFLOW_ADMIN_TOKENS")
 
@@ -34,7 +34,7 @@ class Secrets:
     admin_tokens: Mapping[str, AdminToken]  # sha256 hex of the bearer token -> who
 
     @classmethod
-    def load(cls, env: Mapping[str, str], fetch: Callable[[str], Mapping[str, str]]) -> "Secrets":
+    def load(cls, env: Mapping[str, str], fetch: Callable[[str], Mapping[str, str]]) -> Secrets:
         """From the secret named by LEADFLOW_SECRETS_ARN when it is set (its
         values replace, never mix with, the environment's), else from env."""
         secret_id = env.get("LEADFLOW_SECRETS_ARN")
@@ -45,7 +45,7 @@ class Secrets:
         return cls.from_env({**plain, **{k: document[k] for k in SECRET_NAMES if k in document}})
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "Secrets":
+    def from_env(cls, env: Mapping[str, str]) -> Secrets:
         lead_key = _required(env, "LEADFLOW_LEAD_KEY").encode()
         signing = []
         for entry in _required(env, "LEADFLOW_SIGNING_KEYS").split(","):

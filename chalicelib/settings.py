@@ -1,9 +1,10 @@
 """Deployment settings from the environment (names only; no secrets here)."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class Settings:
     region: str
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         return cls(
             public_url=env.get("LEADFLOW_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             mail_from=env.get("LEADFLOW_MAIL_FROM", "Leadflow <hello@leadflow.example>"),

@@ -5,6 +5,7 @@ link tokens (unsubscribe, tracking, lead identity, rep actions) are HMAC-signed
 with a key id so keys can rotate: `<kid>.<payload>.<signature>`, base64url.
 None of them carries an e-mail address.
 """
+
 from __future__ import annotations
 
 import base64
@@ -12,8 +13,9 @@ import hashlib
 import hmac
 import json
 import secrets as _random
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 
 class InvalidToken(ValueError):

@@ -1,6 +1,7 @@
 """Builds the app's services once per cold start, each on first use (so a
 route that never mails never creates an SES client). The local stack and the
 tests replace parts (the clock, the mailer) through `configure`."""
+
 from __future__ import annotations
 
 import os
@@ -73,8 +74,16 @@ class Services:
         from .consent.opt_in import OptIn
         from .storage.opt_in import OptInStore
 
-        return OptIn(self.playbook, self.leads, OptInStore(self.clock), self.mailer, self.signer, self.clock,
-                     self.settings.public_url, self.suppression)
+        return OptIn(
+            self.playbook,
+            self.leads,
+            OptInStore(self.clock),
+            self.mailer,
+            self.signer,
+            self.clock,
+            self.settings.public_url,
+            self.suppression,
+        )
 
     @cached_property
     def opt_outs(self):
@@ -126,8 +135,10 @@ class Services:
 
         from .queues import RoutingQueue
 
-        return RoutingQueue(boto3.client("sqs", region_name=self.settings.region),
-                            self._env.get("LEADFLOW_ROUTING_QUEUE", "leadflow-routing.fifo"))
+        return RoutingQueue(
+            boto3.client("sqs", region_name=self.settings.region),
+            self._env.get("LEADFLOW_ROUTING_QUEUE", "leadflow-routing.fifo"),
+        )
 
     @cached_property
     def webhooks(self):
@@ -140,8 +151,17 @@ class Services:
         from .routing.service import Router
         from .storage.routing import SLA_SHARDS
 
-        return Router(self.playbook, self.routing_store, self.mailer, self.webhooks, self.signer, self.clock,
-                      self.settings.public_url, self.scorer, SLA_SHARDS)
+        return Router(
+            self.playbook,
+            self.routing_store,
+            self.mailer,
+            self.webhooks,
+            self.signer,
+            self.clock,
+            self.settings.public_url,
+            self.scorer,
+            SLA_SHARDS,
+        )
 
     @cached_property
     def funnel(self):
@@ -155,8 +175,9 @@ class Services:
         from .admin.gdpr import Erasure
         from .storage.erasure import ErasureStore
 
-        return Erasure(self.leads, ErasureStore(), self.suppression, self.clock,
-                       releases=(self.router.release_for_erasure,))
+        return Erasure(
+            self.leads, ErasureStore(), self.suppression, self.clock, releases=(self.router.release_for_erasure,)
+        )
 
     @cached_property
     def timer(self):
@@ -176,16 +197,24 @@ class Services:
         from .nurture.service import Nurture
 
         mailer = PacedMailer(self.mailer, self.playbook.nurture.sending.max_per_second, self.timer)
-        return Nurture(self.playbook, self.nurture_store, mailer, self.unsubscribe, self.signer, self.clock,
-                       self.settings.public_url)
+        return Nurture(
+            self.playbook,
+            self.nurture_store,
+            mailer,
+            self.unsubscribe,
+            self.signer,
+            self.clock,
+            self.settings.public_url,
+        )
 
     @cached_property
     def nurture_sender(self):
         from .nurture.sender import NurtureSender
         from .storage.nurture import NURTURE_SHARDS
 
-        return NurtureSender(self.nurture, self.nurture_store, self.playbook.nurture.sending, self.clock, self.timer,
-                             NURTURE_SHARDS)
+        return NurtureSender(
+            self.nurture, self.nurture_store, self.playbook.nurture.sending, self.clock, self.timer, NURTURE_SHARDS
+        )
 
     @cached_property
     def outbound(self):
@@ -194,8 +223,9 @@ class Services:
         from .storage.webhooks import WebhookStore
 
         integrations = self.playbook.integrations
-        return Outbound(integrations.webhooks, WebhookStore(), WebhookPoster(integrations.delivery), self.clock,
-                        self.leads)
+        return Outbound(
+            integrations.webhooks, WebhookStore(), WebhookPoster(integrations.delivery), self.clock, self.leads
+        )
 
     @cached_property
     def stream_reactions(self):

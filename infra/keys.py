@@ -8,6 +8,7 @@ A new signing key goes first (it signs from the next cold start on); older
 keys stay so links already sent keep verifying. An admin token is printed
 once; only its hash is stored.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -22,6 +22,7 @@ add a statement to each role):
 
 Writes build/<stage>/template.json next to Chalice's deployment.zip.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,24 +61,42 @@ ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000
 # Chalice-generated resources: findings accepted with a reason (checkov reads
 # Metadata.checkov.skip; the SAM transform carries it to the Lambda function).
 FUNCTION_SKIPS = [
-    ("CKV_AWS_116", "Invoked synchronously (API Gateway) or by event source mappings, whose failures go to the "
-                    "queue's DLQ or the stream's on-failure queue; a function DLQ only catches async invokes."),
-    ("CKV_AWS_117", "Talks only to AWS APIs (DynamoDB, SQS, SES, Secrets Manager); a VPC would add NAT cost and "
-                    "cold-start latency and protect nothing."),
-    ("CKV_AWS_115", "Reserved concurrency takes capacity from the account pool (new accounts have 10 in all and "
-                    "reject any reservation); throttle and error alarms watch instead."),
+    (
+        "CKV_AWS_116",
+        "Invoked synchronously (API Gateway) or by event source mappings, whose failures go to the "
+        "queue's DLQ or the stream's on-failure queue; a function DLQ only catches async invokes.",
+    ),
+    (
+        "CKV_AWS_117",
+        "Talks only to AWS APIs (DynamoDB, SQS, SES, Secrets Manager); a VPC would add NAT cost and "
+        "cold-start latency and protect nothing.",
+    ),
+    (
+        "CKV_AWS_115",
+        "Reserved concurrency takes capacity from the account pool (new accounts have 10 in all and "
+        "reject any reservation); throttle and error alarms watch instead.",
+    ),
     ("CKV_AWS_173", "The environment holds resource names only; key material lives in Secrets Manager."),
 ]
 API_SKIPS = [
     ("CKV_AWS_120", "Responses are per person and per request (forms, confirmations); caching would be wrong."),
-    ("CKV_AWS_59", "The public routes (forms, confirmation, unsubscribe, tracking) are public by design; the admin "
-                   "routes use the admin_token authorizer."),
-    ("CKV_AWS_76", "Lambda logs every request already; API access logs would need an account-wide CloudWatch role "
-                   "that a stack should not set."),
+    (
+        "CKV_AWS_59",
+        "The public routes (forms, confirmation, unsubscribe, tracking) are public by design; the admin "
+        "routes use the admin_token authorizer.",
+    ),
+    (
+        "CKV_AWS_76",
+        "Lambda logs every request already; API access logs would need an account-wide CloudWatch role "
+        "that a stack should not set.",
+    ),
 ]
 
-QUEUE_SSE_SKIP = ("CKV_AWS_27", "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which this check "
-                                "does not recognise; a KMS key would need grants for SNS and every consumer.")
+QUEUE_SSE_SKIP = (
+    "CKV_AWS_27",
+    "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which this check "
+    "does not recognise; a KMS key would need grants for SNS and every consumer.",
+)
 
 
 class PackagingError(RuntimeError):
@@ -86,8 +105,12 @@ class PackagingError(RuntimeError):
 
 def chalice_package(stage: str, out_dir: Path, region: str) -> dict[str, Any]:
     env = {**os.environ, "AWS_DEFAULT_REGION": region}
-    subprocess.run([str(Path(sys.executable).with_name("chalice")), "package", "--stage", stage, str(out_dir)],
-                   cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("chalice")), "package", "--stage", stage, str(out_dir)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     return json.loads((out_dir / "sam.json").read_text())
 
 
@@ -111,20 +134,31 @@ def build(chalice_template: dict[str, Any], infra: dict[str, Any]) -> dict[str, 
             if event["Type"] == "DynamoDB":
                 statements += _wire_stream(lid, name, event["Properties"], by_local_name)
                 alarms[f"{lid}IteratorAgeAlarm"] = _alarm(
-                    f"{lid}: stream records wait longer than 5 minutes", "AWS/Lambda", "IteratorAge",
-                    {"FunctionName": {"Ref": lid}}, ITERATOR_AGE_ALARM_MS, "Maximum")
+                    f"{lid}: stream records wait longer than 5 minutes",
+                    "AWS/Lambda",
+                    "IteratorAge",
+                    {"FunctionName": {"Ref": lid}},
+                    ITERATOR_AGE_ALARM_MS,
+                    "Maximum",
+                )
             elif event["Type"] == "SQS":
                 statements += _wire_queue(lid, name, event["Properties"], props, resources, by_local_name)
         _role_document(resources, props)["Statement"].extend(statements)
         function["Metadata"] = _skips(function, FUNCTION_SKIPS)
         for metric in ("Errors", "Throttles"):
             alarms[f"{lid}{metric}Alarm"] = _alarm(
-                f"{lid}: {metric.lower()}", "AWS/Lambda", metric, {"FunctionName": {"Ref": lid}}, 0, "Sum")
+                f"{lid}: {metric.lower()}", "AWS/Lambda", metric, {"FunctionName": {"Ref": lid}}, 0, "Sum"
+            )
     for lid in _dead_letter_queues(resources):
         alarms[f"{lid}DepthAlarm"] = _alarm(
-            f"{lid}: messages waiting (redrive or inspect)", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
-            {"QueueName": {"Fn::GetAtt": [lid, "QueueName"]}}, 0, "Maximum")
-    for lid, resource in resources.items():
+            f"{lid}: messages waiting (redrive or inspect)",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": {"Fn::GetAtt": [lid, "QueueName"]}},
+            0,
+            "Maximum",
+        )
+    for resource in resources.values():
         if resource["Type"] == "AWS::Serverless::Api":
             resource["Properties"]["TracingEnabled"] = True
             resource["Metadata"] = _skips(resource, API_SKIPS)
@@ -151,8 +185,7 @@ def _environment(resources: dict[str, Any]) -> dict[str, Any]:
         meta = resource.get("Metadata", {}).get("Leadflow", {})
         for key in ("EnvVar", "DeployEnvVar"):
             if key in meta:
-                env[meta[key]] = ({"Fn::GetAtt": [lid, "QueueName"]} if resource["Type"] == QUEUE
-                                  else {"Ref": lid})
+                env[meta[key]] = {"Fn::GetAtt": [lid, "QueueName"]} if resource["Type"] == QUEUE else {"Ref": lid}
     return env
 
 
@@ -169,8 +202,10 @@ def _resolve(kind: str, arn: Any, function: str, event: str, by_local_name) -> s
     name = _source_name(arn)
     lid = by_local_name.get((kind, name))
     if lid is None:
-        raise PackagingError(f"{function}.{event}: source {arn!r} names {name!r}, but no {kind} in "
-                             "infra/resources.yaml has that Metadata.Leadflow.LocalName")
+        raise PackagingError(
+            f"{function}.{event}: source {arn!r} names {name!r}, but no {kind} in "
+            "infra/resources.yaml has that Metadata.Leadflow.LocalName"
+        )
     return lid
 
 
@@ -182,35 +217,58 @@ def _wire_stream(function: str, event: str, props: dict[str, Any], by_local_name
     props.update(copy.deepcopy(STREAM_FAILURE_HANDLING))
     props["DestinationConfig"] = {"OnFailure": {"Type": "SQS", "Destination": failures}}
     return [
-        _statement(f"{event}Read", ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
-                   [stream_arn]),
+        _statement(
+            f"{event}Read",
+            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            [stream_arn],
+        ),
         _statement(f"{event}List", ["dynamodb:ListStreams"], [{"Fn::Sub": f"${{{table}.Arn}}/stream/*"}]),
         _statement(f"{event}OnFailure", ["sqs:SendMessage"], [failures]),
     ]
 
 
-def _wire_queue(function: str, event: str, props: dict[str, Any], function_props: dict[str, Any],
-                resources: dict[str, Any], by_local_name) -> list[dict]:
+def _wire_queue(
+    function: str,
+    event: str,
+    props: dict[str, Any],
+    function_props: dict[str, Any],
+    resources: dict[str, Any],
+    by_local_name,
+) -> list[dict]:
     lid = _resolve(QUEUE, props["Queue"], function, event, by_local_name)
     queue = resources[lid]["Properties"]
     redrive = queue.get("RedrivePolicy") or {}
     if not redrive.get("deadLetterTargetArn") or not MIN_RECEIVES <= redrive.get("maxReceiveCount", 0) <= MAX_RECEIVES:
-        raise PackagingError(f"{function}.{event}: queue {lid} needs a RedrivePolicy to a DLQ with "
-                             f"maxReceiveCount between {MIN_RECEIVES} and {MAX_RECEIVES}")
+        raise PackagingError(
+            f"{function}.{event}: queue {lid} needs a RedrivePolicy to a DLQ with "
+            f"maxReceiveCount between {MIN_RECEIVES} and {MAX_RECEIVES}"
+        )
     timeout = function_props.get("Timeout", 3)
     if queue.get("VisibilityTimeout", 30) < VISIBILITY_PER_TIMEOUT * timeout:
-        raise PackagingError(f"{function}.{event}: queue {lid} VisibilityTimeout must be at least "
-                             f"{VISIBILITY_PER_TIMEOUT} x the function timeout ({timeout} s)")
+        raise PackagingError(
+            f"{function}.{event}: queue {lid} VisibilityTimeout must be at least "
+            f"{VISIBILITY_PER_TIMEOUT} x the function timeout ({timeout} s)"
+        )
     arn = {"Fn::GetAtt": [lid, "Arn"]}
     props["Queue"] = arn
     props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
-    return [_statement(f"{event}Receive", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                                           "sqs:ChangeMessageVisibility"], [arn])]
+    return [
+        _statement(
+            f"{event}Receive",
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+            [arn],
+        )
+    ]
 
 
 def _baseline_statements(props: dict[str, Any]) -> list[dict]:
-    statements = [_statement("Logs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], [
-        {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*"}])]
+    statements = [
+        _statement(
+            "Logs",
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            [{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*"}],
+        )
+    ]
     if props.get("Tracing") == "Active":
         # X-Ray has no resource-level permissions for these two actions
         statements.append(_statement("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]))
@@ -236,14 +294,25 @@ def _statement(sid: str, actions: list[str], resources: list[Any]) -> dict[str, 
     return {"Sid": re.sub(r"[^A-Za-z0-9]", "", sid), "Effect": "Allow", "Action": actions, "Resource": resources}
 
 
-def _alarm(description: str, namespace: str, metric: str, dimensions: dict[str, Any], threshold: float,
-           statistic: str) -> dict[str, Any]:
-    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
-        "AlarmDescription": description, "Namespace": namespace, "MetricName": metric,
-        "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
-        "Statistic": statistic, "Period": 300, "EvaluationPeriods": 1, "Threshold": threshold,
-        "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
-        "AlarmActions": [{"Ref": ALARM_TOPIC}]}}
+def _alarm(
+    description: str, namespace: str, metric: str, dimensions: dict[str, Any], threshold: float, statistic: str
+) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": description,
+            "Namespace": namespace,
+            "MetricName": metric,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+            "Statistic": statistic,
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": threshold,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": ALARM_TOPIC}],
+        },
+    }
 
 
 def _skips(resource: dict[str, Any], skips: list[tuple[str, str]]) -> dict[str, Any]:

@@ -7,13 +7,15 @@ configuration sets, event destinations and identities), in dependency order,
 with the CloudFormation intrinsics the file uses (`Ref`, `Fn::GetAtt`,
 `Fn::Sub`, `Fn::Join`) resolved against what was created. Types that only
 matter in AWS (alarms, IAM, queue policies) are skipped."""
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import yaml
 
@@ -57,8 +59,14 @@ class Created:
         return self.name
 
     def attribute(self, name: str) -> str:
-        values = {"Arn": self.arn, "StreamArn": self.stream_arn, "QueueUrl": self.url,
-                  "QueueName": self.name, "TopicName": self.name, "TopicArn": self.arn}
+        values = {
+            "Arn": self.arn,
+            "StreamArn": self.stream_arn,
+            "QueueUrl": self.url,
+            "QueueName": self.name,
+            "TopicName": self.name,
+            "TopicArn": self.arn,
+        }
         if values.get(name) is None:
             raise ValueError(f"{self.logical_id}: attribute {name} is not known locally")
         return values[name]
@@ -120,7 +128,8 @@ def _creation_order(resources: Mapping[str, dict]) -> list[str]:
         resource = resources[logical_id]
         depends = resource.get("DependsOn", [])
         for needed in _references(resource.get("Properties", {})) | set(
-                [depends] if isinstance(depends, str) else depends):
+            [depends] if isinstance(depends, str) else depends
+        ):
             if needed in resources:
                 visit(needed)
         visiting.discard(logical_id)
@@ -145,7 +154,7 @@ class _Creator:
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict):
             if len(value) == 1:
-                (key, inner), = value.items()
+                ((key, inner),) = value.items()
                 if key == "Ref":
                     return self._ref(inner)
                 if key == "Fn::GetAtt":
@@ -164,8 +173,12 @@ class _Creator:
         return value
 
     def _ref(self, name: str) -> str:
-        pseudo = {"AWS::Region": self.region, "AWS::AccountId": self.account,
-                  "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+        pseudo = {
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
         if name in pseudo:
             return pseudo[name]
         return f"aws-only:{name}" if name in self.aws_only else self.created[name].ref
@@ -224,12 +237,21 @@ class _Creator:
         ttl = props.get("TimeToLiveSpecification")
         if ttl:
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
-        return Created(logical_id, resource["Type"], name, arn=table["TableArn"],
-                       stream_arn=table.get("LatestStreamArn"))
+        return Created(
+            logical_id, resource["Type"], name, arn=table["TableArn"], stream_arn=table.get("LatestStreamArn")
+        )
 
-    _QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod",
-                         "ReceiveMessageWaitTimeSeconds", "VisibilityTimeout", "FifoQueue",
-                         "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit")
+    _QUEUE_ATTRIBUTES = (
+        "DelaySeconds",
+        "MaximumMessageSize",
+        "MessageRetentionPeriod",
+        "ReceiveMessageWaitTimeSeconds",
+        "VisibilityTimeout",
+        "FifoQueue",
+        "ContentBasedDeduplication",
+        "DeduplicationScope",
+        "FifoThroughputLimit",
+    )
 
     def _queue(self, logical_id, resource, props) -> Created:
         name = _local_name(logical_id, resource, "QueueName")
@@ -262,9 +284,13 @@ class _Creator:
         for policy in ("FilterPolicy", "RedrivePolicy"):
             if policy in props:
                 attributes[policy] = json.dumps(props[policy])
-        arn = self._client("sns").subscribe(TopicArn=props["TopicArn"], Protocol=props["Protocol"],
-                                            Endpoint=props["Endpoint"], Attributes=attributes,
-                                            ReturnSubscriptionArn=True)["SubscriptionArn"]
+        arn = self._client("sns").subscribe(
+            TopicArn=props["TopicArn"],
+            Protocol=props["Protocol"],
+            Endpoint=props["Endpoint"],
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
         return Created(logical_id, resource["Type"], arn, arn=arn)
 
     def _configuration_set(self, logical_id, resource, props) -> Created:
@@ -282,7 +308,8 @@ class _Creator:
         if "SnsDestination" in declared:
             destination["SNSDestination"] = {"TopicARN": declared["SnsDestination"]["TopicARN"]}
         self._client("ses").create_configuration_set_event_destination(
-            ConfigurationSetName=props["ConfigurationSetName"], EventDestination=destination)
+            ConfigurationSetName=props["ConfigurationSetName"], EventDestination=destination
+        )
         return Created(logical_id, resource["Type"], destination["Name"])
 
     def _email_identity(self, logical_id, resource, props) -> Created:
@@ -300,8 +327,12 @@ def _attribute(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def create_resources(client: Callable[[str], Any], resources: Mapping[str, dict] | None = None,
-                     region: str = "eu-central-1", account: str = "123456789012") -> Deployment:
+def create_resources(
+    client: Callable[[str], Any],
+    resources: Mapping[str, dict] | None = None,
+    region: str = "eu-central-1",
+    account: str = "123456789012",
+) -> Deployment:
     """Create every supported resource of the template (on moto, or any
     account `client(service_name)` points at) and say what was made."""
     resources = load_resources() if resources is None else resources

@@ -6,6 +6,7 @@ Runs in the tools virtualenv (.venv-tools: aws-sam-translator, cfn-lint,
 checkov), whose pins differ from the app's: `python infra/sam_transform.py
 build/dev/template.json build/dev/transformed.json`.
 """
+
 import json
 import sys
 
@@ -23,8 +24,9 @@ def transform(template: dict, region: str = "eu-central-1") -> dict:
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = CODE_URI
     # the session only names the region: nothing here calls AWS
-    translator = Translator(managed_policy_map={}, sam_parser=Parser(),
-                            boto_session=boto3.session.Session(region_name=region))
+    translator = Translator(
+        managed_policy_map={}, sam_parser=Parser(), boto_session=boto3.session.Session(region_name=region)
+    )
     result = translator.translate(template, parameter_values={"AWS::AccountId": "123456789012"})
     _inherit_checkov_skips(template["Resources"], result["Resources"])
     return result

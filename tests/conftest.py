@@ -1,5 +1,6 @@
 """Shared fixtures. The environment is set before anything imports the app, so
 PynamoDB models bind to the test table and the app finds its test keys."""
+
 import os
 
 TEST_ENV = {

@@ -4,6 +4,7 @@ pytest exits 5 when it collected no tests. For this project that is never
 success (a suite that ran nothing proves nothing) and not an ordinary test
 failure either, so it is reported as its own error.
 """
+
 import sys
 
 import pytest

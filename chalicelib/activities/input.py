@@ -1,10 +1,12 @@
 """Checks what callers send as an activity or a profile edit: plain data in,
 clean values or InvalidSubmission (a 400 naming each bad field) out."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..capture.validation import InvalidSubmission
@@ -18,7 +20,9 @@ _URL_KEYS = {"url", "referrer"}
 
 
 def _scalar(value: Any) -> bool:
-    return value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= _MAX_TEXT)
+    return (
+        value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= _MAX_TEXT)
+    )
 
 
 def _clean_values(values: Mapping[str, Any], what: str, allow_null: bool) -> tuple[dict, dict]:
@@ -34,7 +38,9 @@ def _clean_values(values: Mapping[str, Any], what: str, allow_null: bool) -> tup
         elif isinstance(value, list) and all(isinstance(v, str) and len(v) <= _MAX_TEXT for v in value):
             clean[key] = list(value)
         elif not _scalar(value):
-            errors[f"{what}.{key}"] = f"must be text (at most {_MAX_TEXT} characters), a number, true/false or a list of texts"
+            errors[f"{what}.{key}"] = (
+                f"must be text (at most {_MAX_TEXT} characters), a number, true/false or a list of texts"
+            )
         elif key in _URL_KEYS and not (isinstance(value, str) and urlsplit(value).scheme in ("http", "https")):
             errors[f"{what}.{key}"] = "must be an http(s) URL"
         else:
@@ -42,16 +48,18 @@ def _clean_values(values: Mapping[str, Any], what: str, allow_null: bool) -> tup
     return clean, errors
 
 
-def parse_activity(config: Activities, body: Mapping[str, Any], source: str, now: datetime,
-                   extra: tuple[str, ...] = ()) -> tuple[str, dict, datetime]:
+def parse_activity(
+    config: Activities, body: Mapping[str, Any], source: str, now: datetime, extra: tuple[str, ...] = ()
+) -> tuple[str, dict, datetime]:
     """(type, data, at) from a body {type, data?, at? (server only), ...}.
     Top-level keys other than these (and `extra`, e.g. the lead token) are
     data too, so a landing page can send {type, url}."""
     kind = body.get("type")
     definition = config.types.get(kind) if isinstance(kind, str) else None
     if definition is None or source not in definition.sources:
-        raise InvalidSubmission({"type": "unknown activity type" if definition is None
-                                 else f"{kind} cannot be sent here"})
+        raise InvalidSubmission(
+            {"type": "unknown activity type" if definition is None else f"{kind} cannot be sent here"}
+        )
     nested = body.get("data", {})
     if not isinstance(nested, dict):
         raise InvalidSubmission({"data": "must be an object"})

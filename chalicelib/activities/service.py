@@ -1,8 +1,10 @@
 """Recording activities and profile edits. Scoring follows in the stream
 consumer (chalicelib/scoring), never in the request."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..capture.validation import InvalidSubmission
 from ..clock import iso

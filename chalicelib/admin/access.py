@@ -1,4 +1,5 @@
 """Who may use the admin API: bearer tokens, configured only as hashes."""
+
 from __future__ import annotations
 
 import hmac

@@ -6,16 +6,24 @@ these work on the partition's items as plain dicts and group them by their
 sort key's prefix: kinds added by later features appear without a change
 here. Outside the partition only the opt-in token lookups (`TOKEN#<hash>`)
 name the lead; erasure finds them through the hashes stored in it."""
+
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..clock import iso
 from ..storage.errors import UnknownLead
 
 # sort key prefix -> the name a person reads in the export
-KINDS = {"LEAD": "profile", "CONSENT": "consents", "ACT": "activities", "DOI": "opt_in_mails",
-         "STAGE": "stage_changes", "WITHDRAWAL": "withdrawals"}
+KINDS = {
+    "LEAD": "profile",
+    "CONSENT": "consents",
+    "ACT": "activities",
+    "DOI": "opt_in_mails",
+    "STAGE": "stage_changes",
+    "WITHDRAWAL": "withdrawals",
+}
 _TIME_FIELDS = ("at", "given_at", "requested_at", "withdrawn_at", "created_at")
 _KEYS = ("pk", "sk")
 
@@ -52,8 +60,13 @@ def timeline(items: Iterable[Mapping[str, Any]], hidden: frozenset[str], now_epo
     for item in items:
         if item["sk"] == "LEAD" or (item.get("expires_at") or now_epoch + 1) <= now_epoch:
             continue
-        entries.append({"at": _when(item), "kind": kind(item["sk"]),
-                        "item": {k: v for k, v in item.items() if k not in hidden and k not in _KEYS}})
+        entries.append(
+            {
+                "at": _when(item),
+                "kind": kind(item["sk"]),
+                "item": {k: v for k, v in item.items() if k not in hidden and k not in _KEYS},
+            }
+        )
     return sorted(entries, key=lambda e: (e["at"], e["kind"]))
 
 
@@ -93,5 +106,10 @@ class Erasure:
             deleted["opt_in_tokens"] = deleted.get("opt_in_tokens", 0) + self._store.delete(items, tokens)
         else:
             raise RuntimeError("the lead's partition kept growing during erasure")
-        return {"lead_id": lead_id, "erased_at": at, "deleted": deleted, "released": released,
-                "suppression": "kept (keyed hash, reason erasure)"}
+        return {
+            "lead_id": lead_id,
+            "erased_at": at,
+            "deleted": deleted,
+            "released": released,
+            "suppression": "kept (keyed hash, reason erasure)",
+        }

@@ -2,26 +2,64 @@
 breakdown ("why is this lead hot?"), consents with their evidence, consent
 withdrawals, activities, stage history, opt-in and nurture mails, from its
 items."""
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..storage.leads import plain
-from ..storage.models import (ActivityItem, AssignmentItem, ConsentItem, LeadItem, NurtureSendItem, OptInRequestItem,
-                              StageChangeItem, WebhookDeliveryItem, WithdrawalItem)
+from ..storage.models import (
+    ActivityItem,
+    AssignmentItem,
+    ConsentItem,
+    LeadItem,
+    NurtureSendItem,
+    OptInRequestItem,
+    StageChangeItem,
+    WebhookDeliveryItem,
+    WithdrawalItem,
+)
 
-_HIDDEN = {"pk", "sk", "version", "opt_in_token_hash", "pending_sks", "rate_window", "rate_count", "token_hash",
-           "rescore_shard", "sla_shard", "nurture_shard", "funnel_counted_at", "counted_at"}
+_HIDDEN = {
+    "pk",
+    "sk",
+    "version",
+    "opt_in_token_hash",
+    "pending_sks",
+    "rate_window",
+    "rate_count",
+    "token_hash",
+    "rescore_shard",
+    "sla_shard",
+    "nurture_shard",
+    "funnel_counted_at",
+    "counted_at",
+}
 # lead attributes shown together under "scoring" (score and temperature stay
 # at the top as well, for lists)
-_SCORING = {"score": "score", "fit_score": "fit", "engagement_score": "engagement", "temperature": "temperature",
-            "score_breakdown": "breakdown", "scored_at": "scored_at", "rescore_at": "next_rescore_at"}
+_SCORING = {
+    "score": "score",
+    "fit_score": "fit",
+    "engagement_score": "engagement",
+    "temperature": "temperature",
+    "score_breakdown": "breakdown",
+    "scored_at": "scored_at",
+    "rescore_at": "next_rescore_at",
+}
 
 
 # where each kind of item is listed in the view
-_LISTS = {ConsentItem: "consents", WithdrawalItem: "withdrawals", ActivityItem: "activities",
-          StageChangeItem: "stage_changes", OptInRequestItem: "opt_in_mails", AssignmentItem: "assignments",
-          NurtureSendItem: "nurture_mails", WebhookDeliveryItem: "webhook_deliveries"}
+_LISTS = {
+    ConsentItem: "consents",
+    WithdrawalItem: "withdrawals",
+    ActivityItem: "activities",
+    StageChangeItem: "stage_changes",
+    OptInRequestItem: "opt_in_mails",
+    AssignmentItem: "assignments",
+    NurtureSendItem: "nurture_mails",
+    WebhookDeliveryItem: "webhook_deliveries",
+}
 
 
 def _fields(item) -> dict[str, Any]:

@@ -20,13 +20,15 @@ Conversion from one stage to the next is a flow rate: entries into the next
 stage over entries into this one within the range (not a cohort).
 Days are UTC dates.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import combinations
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import quote
 
 from ..scoring.stages import STAGES, rank
@@ -142,7 +144,7 @@ def median_seconds(histogram: Mapping[int, int]) -> float | None:
         if seen + n >= half:
             if b == 0:
                 return 0.0
-            low, high = BUCKET_BASE ** (b - 1), BUCKET_BASE ** b
+            low, high = BUCKET_BASE ** (b - 1), BUCKET_BASE**b
             return round(low * (high / low) ** ((half - seen) / n), 1)
         seen += n
     return None  # unreachable: the loop reaches half
@@ -153,7 +155,7 @@ def _breakdown(merged: Mapping[str, int], dim: str) -> dict[str, dict[str, int]]
     prefix = f"by#{dim}#"
     for name, value in merged.items():
         if name.startswith(prefix):
-            label, stage = name[len(prefix):].rsplit("#", 1)
+            label, stage = name[len(prefix) :].rsplit("#", 1)
             rows.setdefault(label, {})[stage] = value
     return rows
 
@@ -175,43 +177,58 @@ def costs(spends: Iterable[Mapping[str, Any]], entered: Mapping[str, int], first
     for spend in spends:
         per_currency[spend["currency"]] = per_currency.get(spend["currency"], 0.0) + prorated(spend, first, last)
     return [
-        {"currency": currency, "spend": round(amount, 2),
-         **{f"per_{stage}": round(amount / entered[stage], 2) if entered.get(stage) else None for stage in COSTED}}
+        {
+            "currency": currency,
+            "spend": round(amount, 2),
+            **{f"per_{stage}": round(amount / entered[stage], 2) if entered.get(stage) else None for stage in COSTED},
+        }
         for currency, amount in sorted(per_currency.items())
     ]
 
 
-def report(counters: list[Mapping[str, Any]], spends: list[Mapping[str, Any]], first: date, last: date,
-           filters: Mapping[str, str]) -> dict[str, Any]:
+def report(
+    counters: list[Mapping[str, Any]],
+    spends: list[Mapping[str, Any]],
+    first: date,
+    last: date,
+    filters: Mapping[str, str],
+) -> dict[str, Any]:
     merged = _merge(counters)
     entered = {stage: merged.get(f"in#{stage}", 0) for stage in STAGES}
     stages = []
     for index, stage in enumerate(STAGES):
         histogram = {int(n.rsplit("#", 1)[1]): v for n, v in merged.items() if n.startswith(f"t#{stage}#")}
         following = STAGES[index + 1] if index + 1 < len(STAGES) else None
-        stages.append({
-            "stage": stage,
-            "entered": entered[stage],
-            "conversion_to_next": round(entered[following] / entered[stage], 4)
-            if following and entered[stage] else None,
-            "median_seconds_in_stage": median_seconds(histogram),
-            "left_with_duration": sum(histogram.values()),
-        })
+        stages.append(
+            {
+                "stage": stage,
+                "entered": entered[stage],
+                "conversion_to_next": round(entered[following] / entered[stage], 4)
+                if following and entered[stage]
+                else None,
+                "median_seconds_in_stage": median_seconds(histogram),
+                "left_with_duration": sum(histogram.values()),
+            }
+        )
     spend_by_campaign: dict[str, list] = {}
     for spend in spends:
         spend_by_campaign.setdefault(spend["campaign"], []).append(spend)
     by_campaign = _breakdown(merged, "campaign")
     return {
-        "from": first.isoformat(), "to": last.isoformat(), "filters": dict(filters),
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "filters": dict(filters),
         "stages": stages,
         "recycled": merged.get(f"in#{RECYCLED}", 0),
-        "by_source": [{"source": label, "entered": counts}
-                      for label, counts in sorted(_breakdown(merged, "source").items())],
-        "by_campaign": [{"campaign": label, "entered": counts,
-                         "cost": costs(spend_by_campaign.get(label, []), counts, first, last)}
-                        for label, counts in sorted(by_campaign.items())],
+        "by_source": [
+            {"source": label, "entered": counts} for label, counts in sorted(_breakdown(merged, "source").items())
+        ],
+        "by_campaign": [
+            {"campaign": label, "entered": counts, "cost": costs(spend_by_campaign.get(label, []), counts, first, last)}
+            for label, counts in sorted(by_campaign.items())
+        ],
         "cost": costs(spend_by_campaign.get(filters["campaign"], []), entered, first, last)
-        if filters.get("campaign") else None,
+        if filters.get("campaign")
+        else None,
         "counter_items_read": len(counters),
     }
-

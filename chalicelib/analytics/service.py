@@ -1,9 +1,11 @@
 """The funnel applied to stored data: counting transitions as the stream
 delivers them, the report, campaign spend."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from ..storage.models import LEAD_SK, STAGE_PREFIX
 from . import funnel
@@ -18,8 +20,11 @@ def is_transition(change) -> bool:
     `subscriber`; a pending lead past its TTL is replaced by a new one)."""
     if change.sk.startswith(STAGE_PREFIX):
         return change.event == "INSERT"
-    return (change.sk == LEAD_SK and change.new is not None
-            and (change.old or {}).get("created_at") != change.new.get("created_at"))
+    return (
+        change.sk == LEAD_SK
+        and change.new is not None
+        and (change.old or {}).get("created_at") != change.new.get("created_at")
+    )
 
 
 def _seconds(start: str | None, end: str) -> float | None:
@@ -40,16 +45,23 @@ class Funnel:
             return "lead gone"
         attribution = funnel.attribution_of(lead.attribution.as_dict() if lead.attribution else {}, lead.form_id)
         if change.sk == LEAD_SK:
-            transition = funnel.Transition(datetime.fromisoformat(new["created_at"]), None, "subscriber", None,
-                                           attribution)
+            transition = funnel.Transition(
+                datetime.fromisoformat(new["created_at"]), None, "subscriber", None, attribution
+            )
             marker, guard = SIGNUP_MARKER, {"created_at": new["created_at"]}
         else:
             entered_from = self._entered_at(new["lead_id"], new["from_stage"], new["at"], lead.created_at)
-            transition = funnel.Transition(datetime.fromisoformat(new["at"]), new["from_stage"], new["to_stage"],
-                                           _seconds(entered_from, new["at"]), attribution)
+            transition = funnel.Transition(
+                datetime.fromisoformat(new["at"]),
+                new["from_stage"],
+                new["to_stage"],
+                _seconds(entered_from, new["at"]),
+                attribution,
+            )
             marker, guard = STAGE_MARKER, {}
-        counted = self._store.count(change.pk, change.sk, marker, guard, funnel.day_of(transition.at),
-                                    funnel.increments(transition))
+        counted = self._store.count(
+            change.pk, change.sk, marker, guard, funnel.day_of(transition.at), funnel.increments(transition)
+        )
         return f"counted {transition.from_stage} -> {transition.to_stage}" if counted else "counted before or gone"
 
     def _entered_at(self, lead_id: str, stage: str, before: str, created_at: str | None) -> str | None:

@@ -1,10 +1,12 @@
 """The funnel as a picture: one centred bar per stage, its width the number
 of leads that entered the stage, with the conversion to the next stage
 between bars. Hand-made SVG, so the Lambda needs no plotting library."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
-from typing import Any, Mapping
+from typing import Any
 
 WIDTH, BAR_HEIGHT, GAP, TOP, MIN_BAR = 640, 44, 22, 56, 4
 COLOURS = ("#1d4ed8", "#2563eb", "#3b82f6", "#60a5fa", "#93c5fd", "#bfdbfe")
@@ -29,11 +31,15 @@ def funnel_svg(report: Mapping[str, Any]) -> str:
         colour = COLOURS[index % len(COLOURS)]
         parts.append(f'<rect x="{x}" y="{y}" width="{bar}" height="{BAR_HEIGHT}" rx="4" fill="{colour}"/>')
         label = f"{stage['stage']}: {stage['entered']}"
-        parts.append(f'<text x="{WIDTH // 2}" y="{y + BAR_HEIGHT // 2 + 5}" text-anchor="middle" font-size="15" '
-                     f'fill="{"#fff" if index < 3 else "#0f172a"}">{escape(label)}</text>')
+        parts.append(
+            f'<text x="{WIDTH // 2}" y="{y + BAR_HEIGHT // 2 + 5}" text-anchor="middle" font-size="15" '
+            f'fill="{"#fff" if index < 3 else "#0f172a"}">{escape(label)}</text>'
+        )
         rate = stage["conversion_to_next"]
         if rate is not None and index + 1 < len(stages):
-            parts.append(f'<text x="{WIDTH // 2}" y="{y + BAR_HEIGHT + GAP - 6}" text-anchor="middle" '
-                         f'font-size="12" fill="#475569">{rate * 100:.1f} % to {escape(stages[index + 1]["stage"])}</text>')
+            parts.append(
+                f'<text x="{WIDTH // 2}" y="{y + BAR_HEIGHT + GAP - 6}" text-anchor="middle" '
+                f'font-size="12" fill="#475569">{rate * 100:.1f} % to {escape(stages[index + 1]["stage"])}</text>'
+            )
     parts.append("</svg>")
     return "\n".join(parts)

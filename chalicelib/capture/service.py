@@ -1,7 +1,9 @@
 """The capture use case: a form post in, stored facts out (or a reason not)."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..playbook import Playbook
 from ..storage.errors import LeadExists, VersionConflict
@@ -63,8 +65,7 @@ class Capture:
         # transaction and no read; an existing lead costs a read and a retry
         state = None
         for _ in range(_ATTEMPTS):
-            write = plan_signup(lead_id, state, submission, form_id, form, meta,
-                                self._playbook.double_opt_in, limits)
+            write = plan_signup(lead_id, state, submission, form_id, form, meta, self._playbook.double_opt_in, limits)
             try:
                 self._store.write_signup(write, ip_counter)
                 return True

@@ -7,12 +7,14 @@ the resend cooldown and within the resend cap, gets a new opt-in request. A
 confirmed lead gets its profile merged, a consent record and an activity; no
 second opt-in mail. Every path answers the client the same way.
 """
+
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from ..clock import epoch, iso
 from ..playbook.forms import FormDefinition
@@ -120,24 +122,44 @@ def plan_signup(
     )
     activity = {"form_id": form_id, **({"page_url": meta.page_url} if meta.page_url else {}), **submission.attribution}
     pending_until = epoch(now + timedelta(days=opt_in.pending_ttl_days))
-    common = dict(lead_id=lead_id, email=submission.email, form_id=form_id, locale=form.locale,
-                  timezone=form.timezone, at=iso(now), attribution=submission.attribution)
+    common = dict(
+        lead_id=lead_id,
+        email=submission.email,
+        form_id=form_id,
+        locale=form.locale,
+        timezone=form.timezone,
+        at=iso(now),
+        attribution=submission.attribution,
+    )
 
     if existing is None or (existing.expires_at is not None and existing.expires_at <= epoch(now)):
         return SignupWrite(
-            **common, status=PENDING, is_new=True,
+            **common,
+            status=PENDING,
+            is_new=True,
             expected_version=existing.version if existing else None,
-            profile=dict(submission.profile), consent=consent, activity_data=activity,
-            opt_in_request=existing.opt_in_requests + 1 if existing else 1, rate_window=window, rate_count=1,
-            pending_expires_at=pending_until, lead_expires_at=pending_until,
+            profile=dict(submission.profile),
+            consent=consent,
+            activity_data=activity,
+            opt_in_request=existing.opt_in_requests + 1 if existing else 1,
+            rate_window=window,
+            rate_count=1,
+            pending_expires_at=pending_until,
+            lead_expires_at=pending_until,
         )
 
     count = existing.rate_count + 1 if existing.rate_window == window else 1
     if count > limits.per_email.limit:
         raise RateLimited(window + limits.per_email.window_seconds - epoch(now))
     profile = {**existing.profile, **{k: v for k, v in submission.profile.items() if v not in ("", None, [])}}
-    base = dict(common, expected_version=existing.version, profile=profile, rate_window=window, rate_count=count,
-                status=existing.status)
+    base = dict(
+        common,
+        expected_version=existing.version,
+        profile=profile,
+        rate_window=window,
+        rate_count=count,
+        status=existing.status,
+    )
 
     if existing.status == CONFIRMED:
         return SignupWrite(**base, consent=consent, activity_data=activity, opt_in_request=None)

@@ -1,11 +1,13 @@
 """Field rules of a form, applied to a submission: plain data in, a cleaned
 submission or a map of field -> message out. No I/O (the optional MX check is
 the only exception, and it is off unless the playbook turns it on)."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email

@@ -10,6 +10,7 @@ redelivered record sends a second mail with a new token: we err on the side of
 a duplicate (the newer link supersedes the older, which then offers a new link)
 rather than a person who never receives their confirmation link.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,14 +66,20 @@ class OptIn:
             self._store.arm_token(lead, request_id, token_hash, lead.form_id, valid_until)
         except AlreadySent:
             return "already handled"
-        mail = render_mail("optin", lead.locale, to=lead.email, context={
-            "first_name": lead.profile.as_dict().get("first_name", "") if lead.profile else "",
-            "form_title": form.title if form else "",
-            "confirm_url": f"{self._public_url}/confirm/{token}",
-            "expires_hours": int(hours),
-            "consent_text": form.consent.text if form else "",
-            "consent_version": form.consent.version if form else "",
-        }, tags={"kind": "opt_in", "lead": lead_id})
+        mail = render_mail(
+            "optin",
+            lead.locale,
+            to=lead.email,
+            context={
+                "first_name": lead.profile.as_dict().get("first_name", "") if lead.profile else "",
+                "form_title": form.title if form else "",
+                "confirm_url": f"{self._public_url}/confirm/{token}",
+                "expires_hours": int(hours),
+                "consent_text": form.consent.text if form else "",
+                "consent_version": form.consent.version if form else "",
+            },
+            tags={"kind": "opt_in", "lead": lead_id},
+        )
         message_id = self._mailer.send(mail)
         self._store.record_sent(lead_id, request_id, message_id, iso(self._clock.now()))
         return "sent"

@@ -9,6 +9,7 @@ the partition and keeps only the address's suppression entry; or expired).
 own, which outlives the lead: a sender that mails an address that may be new
 (the opt-in mail after a re-signup) must look it up and pass it.
 """
+
 from __future__ import annotations
 
 OPT_IN = "opt_in"  # the confirmation request of double opt-in

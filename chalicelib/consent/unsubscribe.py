@@ -12,10 +12,11 @@ withdrawal record and an activity (consent records stay untouched as
 evidence). Senders see it through consent.permission, so no mail of any kind
 follows. Signing up again later starts a fresh double opt-in.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from ..clock import iso
 from ..tokens import InvalidToken

@@ -2,6 +2,7 @@
 read off stream changes, as plain data. The event id is derived from the item
 that changed, so a redelivered record yields the same id and receivers can
 deduplicate."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,14 +21,30 @@ def _event(kind: str, change: Change, at: str, data: dict[str, Any]) -> dict[str
 def events_from(change: Change) -> list[dict[str, Any]]:
     new, old = change.new or {}, change.old or {}
     if change.event == "INSERT" and change.sk.startswith(STAGE_PREFIX):
-        return [_event("lead.stage_changed", change, new["at"], {
-            "from": new.get("from_stage"), "to": new.get("to_stage"), "reason": new.get("reason"),
-            "score": new.get("score")})]
+        return [
+            _event(
+                "lead.stage_changed",
+                change,
+                new["at"],
+                {
+                    "from": new.get("from_stage"),
+                    "to": new.get("to_stage"),
+                    "reason": new.get("reason"),
+                    "score": new.get("score"),
+                },
+            )
+        ]
     if change.event != "MODIFY" or change.sk != LEAD_SK or not change.changed("status"):
         return []
     if new.get("status") == "confirmed" and old.get("status") != "confirmed":
-        return [_event("lead.confirmed", change, new.get("confirmed_at") or new["updated_at"],
-                       {"form_id": new.get("form_id"), "stage": new.get("stage")})]
+        return [
+            _event(
+                "lead.confirmed",
+                change,
+                new.get("confirmed_at") or new["updated_at"],
+                {"form_id": new.get("form_id"), "stage": new.get("stage")},
+            )
+        ]
     if new.get("status") == "unsubscribed":
         return [_event("lead.unsubscribed", change, new.get("unsubscribed_at") or new["updated_at"], {})]
     return []

@@ -3,6 +3,7 @@ subscribed to its type, HMAC-signed (the routing webhook's poster: timestamp
 + signature headers, retries with backoff). A failure is recorded on the
 delivery record, visible in the lead's view, and never fails the stream
 record, which would hold back the whole shard."""
+
 from __future__ import annotations
 
 import logging

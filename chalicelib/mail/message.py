@@ -1,11 +1,12 @@
 """Outgoing mail as plain data, and its MIME form (text + HTML alternative)."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
-from typing import Mapping
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """SES adapter: raw MIME through SendRawEmail, so the recipient (and the local
 mailbox) sees exactly the message built here."""
+
 from __future__ import annotations
 
 from botocore.exceptions import ClientError

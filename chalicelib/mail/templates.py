@@ -1,10 +1,12 @@
 """Jinja2 templates for mail, localised per file (`<name>.<locale>.txt|html`).
 A template sets its subject with `{% set subject = ... %}`."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 

@@ -10,11 +10,13 @@ get the same welcome mails again. Step delays count from enrolment; when the
 send window or the cap pushes a step back, later steps keep their own dates
 and the cap keeps them apart.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..consent.permission import MARKETING, mail_refusal
@@ -71,9 +73,9 @@ class Plan:
 
 def zone(name: str | None) -> ZoneInfo | timezone:
     try:
-        return ZoneInfo(name) if name else timezone.utc
+        return ZoneInfo(name) if name else UTC
     except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
+        return UTC
 
 
 def _profile_matches(profile: Mapping[str, Any], wanted: Mapping[str, tuple[str, ...]]) -> bool:
@@ -119,7 +121,7 @@ def outside_quiet_hours(at: datetime, tz, quiet: QuietHours) -> datetime:
         end_day = local.date() + timedelta(days=1) if now >= quiet.start else local.date()
     if not inside:
         return at
-    return datetime.combine(end_day, quiet.end, tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(end_day, quiet.end, tzinfo=tz).astimezone(UTC)
 
 
 def cap_free_at(recent: tuple[datetime, ...], nurture: Nurture) -> datetime | None:
@@ -135,8 +137,9 @@ def _within_window(recent: tuple[datetime, ...], nurture: Nurture, now: datetime
     return tuple(sorted(t for t in recent if t > since))
 
 
-def next_due(lead: NurtureLead, sequences: Mapping[str, SequenceState], recent: tuple[datetime, ...],
-             nurture: Nurture) -> Due | None:
+def next_due(
+    lead: NurtureLead, sequences: Mapping[str, SequenceState], recent: tuple[datetime, ...], nurture: Nurture
+) -> Due | None:
     """The next step of any running sequence, at the first moment it may go."""
     candidates = []
     for order, (name, definition) in enumerate(nurture.sequences.items()):

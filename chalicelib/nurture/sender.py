@@ -9,13 +9,15 @@ midnight (if SES still refuses then, it pauses again). It stops while
 `reserve_seconds` of the Lambda's time are left. Whatever it does not reach
 stays due in the index. Overlapping ticks are safe: each step is claimed with
 a conditional write before SES is called."""
+
 from __future__ import annotations
 
 import logging
 import time
 from collections import Counter
-from datetime import datetime, time as day_time, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from datetime import time as day_time
 
 from ..clock import epoch
 from ..mail.ses import DailyQuotaExceeded, SendRejected, SendThrottled
@@ -53,7 +55,7 @@ class _Stop(Exception):
 
 
 def next_utc_midnight(now: datetime) -> datetime:
-    return datetime.combine(now.astimezone(timezone.utc).date() + timedelta(days=1), day_time(0), tzinfo=timezone.utc)
+    return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), day_time(0), tzinfo=UTC)
 
 
 class NurtureSender:
@@ -100,7 +102,7 @@ class NurtureSender:
             except SendThrottled:
                 if attempt == self._sending.throttle_retries:
                     raise _Stop("throttled") from None
-                backoff = self._sending.backoff_seconds * 2 ** attempt
+                backoff = self._sending.backoff_seconds * 2**attempt
                 self._check_time(after_seconds=backoff)
                 self._timer.sleep(backoff)
                 attempt += 1

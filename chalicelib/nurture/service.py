@@ -17,6 +17,7 @@ complaints that endanger the sending account). The sequence goes on with the
 next step. When SES answers with an error, nothing went out: the claim is
 released and a later tick sends the step.
 """
+
 from __future__ import annotations
 
 import logging
@@ -150,7 +151,9 @@ class Nurture:
 
         context = {
             "first_name": str(lead.profile.get("first_name") or "").strip(),
-            "site": self._nurture.site, "track": track, "unsubscribe_url": unsubscribe.url,
+            "site": self._nurture.site,
+            "track": track,
+            "unsubscribe_url": unsubscribe.url,
             "open_pixel_url": open_url(self._signer, public, lead.lead_id, mail_id, now),
         }
         tags = {"kind": "nurture", "lead": lead.lead_id, "sequence": due.sequence, "step": str(due.step + 1)}

@@ -1,4 +1,5 @@
 """The API description (openapi.yaml next to this file), served as JSON."""
+
 from __future__ import annotations
 
 import json

@@ -1,6 +1,7 @@
 """The playbook: forms, opt-in rules and limits (later scoring, nurture and
 routing) as one versioned YAML document, validated whole at load. A bad
 playbook raises PlaybookError naming the offending key; it never half-loads."""
+
 from __future__ import annotations
 
 import os

@@ -1,6 +1,7 @@
 """The playbook's `activities` section: which activity types exist, where
 each may come from, which are hand-raisers, and how e-mail tracking hits by
 machines (security scanners, prefetchers) are told apart from people."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -31,9 +32,25 @@ class Tracking(Strict):
     min_seconds_after_send: float = Field(default=10, ge=0)
     # user-agent fragments (case-insensitive) of link scanners and prefetchers
     scanner_user_agents: tuple[str, ...] = (
-        "barracuda", "mimecast", "proofpoint", "trendmicro", "symantec", "forcepoint", "messagelabs",
-        "fireeye", "safelinks", "ms-office", "microsoft office existence", "bot", "crawler", "spider",
-        "python-requests", "curl/", "wget/", "go-http-client", "headlesschrome",
+        "barracuda",
+        "mimecast",
+        "proofpoint",
+        "trendmicro",
+        "symantec",
+        "forcepoint",
+        "messagelabs",
+        "fireeye",
+        "safelinks",
+        "ms-office",
+        "microsoft office existence",
+        "bot",
+        "crawler",
+        "spider",
+        "python-requests",
+        "curl/",
+        "wget/",
+        "go-http-client",
+        "headlesschrome",
     )
 
 
@@ -53,7 +70,7 @@ class Activities(Strict):
         return check_origins(origins)
 
     @model_validator(mode="after")
-    def _has_built_in_types(self) -> "Activities":
+    def _has_built_in_types(self) -> Activities:
         for name, source in BUILT_IN.items():
             if name not in self.types or source not in self.types[name].sources:
                 raise ValueError(f"types: needs {name!r} with source {source!r} (the app records it)")

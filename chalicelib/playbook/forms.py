@@ -31,7 +31,7 @@ class FieldDefinition(Strict):
     store: Literal["profile", "attribution"] = "profile"
 
     @model_validator(mode="after")
-    def _choices_match_type(self) -> "FieldDefinition":
+    def _choices_match_type(self) -> FieldDefinition:
         has_choices = self.type in (FieldType.choice, FieldType.multi_choice)
         if has_choices and not self.choices:
             raise ValueError(f"a {self.type.value} field needs choices")
@@ -65,7 +65,7 @@ class FormDefinition(Strict):
         return check_origins(origins)
 
     @model_validator(mode="after")
-    def _has_email_and_consent(self) -> "FormDefinition":
+    def _has_email_and_consent(self) -> FormDefinition:
         emails = [n for n, f in self.fields.items() if f.type is FieldType.email]
         if emails != ["email"] or not self.fields["email"].required:
             raise ValueError("fields: a form needs exactly one field 'email' of type email, required")

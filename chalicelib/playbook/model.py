@@ -7,8 +7,8 @@ from .integrations import Integrations
 from .nurture import Nurture
 from .optin import CaptureLimits, DoubleOptIn
 from .routing import Routing
-from .suppression import SuppressionRules
 from .scoring import Scoring
+from .suppression import SuppressionRules
 
 
 class Playbook(Strict):

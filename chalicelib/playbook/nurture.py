@@ -2,12 +2,13 @@
 mail goes out when, when a lead leaves), the send window (quiet hours in the
 lead's time zone, a per-lead frequency cap across sequences) and how fast the
 scheduled sender may call SES. The rules live in chalicelib/nurture."""
+
 from __future__ import annotations
 
 import re
 from datetime import time
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, HttpUrl, field_validator, model_validator
 
@@ -53,7 +54,7 @@ class Sequence(Strict):
     steps: tuple[Step, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _steps_in_order(self) -> "Sequence":
+    def _steps_in_order(self) -> Sequence:
         delays = [s.delay_days for s in self.steps]
         if delays != sorted(delays):
             raise ValueError("steps: delay_days must not decrease")

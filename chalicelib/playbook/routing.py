@@ -3,10 +3,10 @@ goes to (ordered rules on the lead's country, company size, industry and
 source; the first match wins), the fallback pool, the default owner, the SLA
 and its escalation, and how rep webhooks are retried. Reps themselves are
 data (PUT /reps/{rep_id}); a rep belongs to pools by naming them."""
+
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from pydantic import EmailStr, Field, model_validator
 
@@ -37,7 +37,7 @@ class Sla(Strict):
     # after this many reassignments the lead goes to the default owner
     max_reassignments: int = Field(default=2, ge=0)
     # who hears about every SLA breach
-    manager_email: Optional[EmailStr] = None
+    manager_email: EmailStr | None = None
 
 
 class Webhooks(Strict):
@@ -49,16 +49,16 @@ class Webhooks(Strict):
 
 class Routing(Strict):
     rules: tuple[RoutingRule, ...] = ()
-    fallback_pool: Optional[str] = None
+    fallback_pool: str | None = None
     # rep id who gets a lead no pool can take (ignores capacity and hours)
-    default_owner: Optional[str] = None
+    default_owner: str | None = None
     sla: Sla = Sla()
     webhooks: Webhooks = Webhooks()
     # how long the accept / decline links in a rep's mail work
     link_days: float = Field(default=30, gt=0)
 
     @model_validator(mode="after")
-    def _names(self) -> "Routing":
+    def _names(self) -> Routing:
         names = [rule.name for rule in self.rules]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:

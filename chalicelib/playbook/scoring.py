@@ -1,10 +1,10 @@
 """The playbook's `scoring` section: fit rules on profile fields, engagement
 points for activities (caps, decay), temperature bands and the thresholds of
 the lifecycle stages. The rules themselves live in chalicelib/scoring."""
+
 from __future__ import annotations
 
 import re
-from typing import Optional, Union
 
 from pydantic import Field, field_validator, model_validator
 
@@ -19,11 +19,11 @@ class Range(Strict):
     """Inclusive bounds on a number, or on the lower bound of a band such as
     '51-200' or '1000+'."""
 
-    min: Optional[float] = None
-    max: Optional[float] = None
+    min: float | None = None
+    max: float | None = None
 
     @model_validator(mode="after")
-    def _bounded(self) -> "Range":
+    def _bounded(self) -> Range:
         if self.min is None and self.max is None:
             raise ValueError("a range needs min, max or both")
         if self.min is not None and self.max is not None and self.min > self.max:
@@ -37,11 +37,11 @@ class FitRule(Strict):
     name: str
     field: str
     points: int
-    equals: Optional[Union[str, float]] = None
-    in_: Optional[tuple[str, ...]] = Field(default=None, alias="in")
-    range: Optional[Range] = None
+    equals: str | float | None = None
+    in_: tuple[str, ...] | None = Field(default=None, alias="in")
+    range: Range | None = None
     # case-insensitive substring (of a text) or element (of a list); any of these
-    contains: Optional[tuple[str, ...]] = None
+    contains: tuple[str, ...] | None = None
 
     @field_validator("contains", "in_", mode="before")
     @classmethod
@@ -49,7 +49,7 @@ class FitRule(Strict):
         return (value,) if isinstance(value, (str, int, float)) else value
 
     @model_validator(mode="after")
-    def _one_condition(self) -> "FitRule":
+    def _one_condition(self) -> FitRule:
         given = [c for c in ("equals", "in_", "range", "contains") if getattr(self, c) is not None]
         if len(given) != 1:
             raise ValueError(f"rule {self.name!r}: needs exactly one of equals, in, range, contains")
@@ -66,7 +66,7 @@ class Engagement(Strict):
     # most points one type may contribute (after decay)
     caps: dict[str, float] = {}
     groups: dict[str, Group] = {}
-    total_cap: Optional[float] = Field(default=None, gt=0)
+    total_cap: float | None = Field(default=None, gt=0)
     half_life_days: float = Field(default=30, gt=0)
     # activities older than this are left out (worth < 0.1 % at the default)
     window_days: float = Field(default=365, gt=0)
@@ -82,7 +82,7 @@ class Engagement(Strict):
         return values
 
     @model_validator(mode="after")
-    def _groups_disjoint(self) -> "Engagement":
+    def _groups_disjoint(self) -> Engagement:
         seen: dict[str, str] = {}
         for group, definition in self.groups.items():
             for kind in definition.types:
@@ -105,7 +105,7 @@ class Temperature(Strict):
     hot: int = 60
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Temperature":
+    def _ordered(self) -> Temperature:
         if self.hot <= self.warm:
             raise ValueError("hot must be above warm")
         return self
@@ -120,7 +120,7 @@ class SqlThreshold(Strict):
     score: int = 80
     # a hand-raiser activity makes an SQL at once if the fit reaches this
     # (None: any fit)
-    hand_raiser_min_fit: Optional[int] = None
+    hand_raiser_min_fit: int | None = None
 
 
 class Stages(Strict):
@@ -135,7 +135,7 @@ class Scoring(Strict):
     stages: Stages = Stages()
 
     @model_validator(mode="after")
-    def _names(self) -> "Scoring":
+    def _names(self) -> Scoring:
         names = [rule.name for rule in self.fit]
         for name in names:
             if not _NAME.match(name):

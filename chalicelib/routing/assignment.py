@@ -2,10 +2,12 @@
 key), in the lead's partition. It is offered to one rep at a time; a decline
 or a missed SLA offers it to the next (offer number + 1); acceptance stops
 the SLA clock; an outcome closes it and frees the rep's capacity."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 OFFERED, ACCEPTED, CLOSED = "offered", "accepted", "closed"
 OPEN = (OFFERED, ACCEPTED)
@@ -55,5 +57,14 @@ class Assignment:
 
 
 def reoffered(current: Assignment, rep_id: str, how: str, reason: str, at: str, sla_due_at: str | None) -> Assignment:
-    return replace(current, rep_id=rep_id, how=how, reason=reason, offer=current.offer + 1, offered_at=at,
-                   reassignments=current.reassignments + 1, tried=current.tried + (rep_id,), sla_due_at=sla_due_at)
+    return replace(
+        current,
+        rep_id=rep_id,
+        how=how,
+        reason=reason,
+        offer=current.offer + 1,
+        offered_at=at,
+        reassignments=current.reassignments + 1,
+        tried=current.tried + (rep_id,),
+        sla_due_at=sla_due_at,
+    )

@@ -2,6 +2,7 @@
 processor, which reports a failed message and the later ones of its message
 group (order per lead must hold; other leads go on) for redelivery; after the queue's maxReceiveCount
 a message moves to the dead-letter queue (infra/resources.yaml)."""
+
 from __future__ import annotations
 
 import logging
@@ -18,4 +19,6 @@ def process_routing_messages(event: dict, router) -> dict:
         lead_id, key = routing_message(record.body)
         log.info("routing message %s: %s", record.message_id, router.route(lead_id, key))
 
-    return process_partial_response(event=event, record_handler=handle, processor=SqsFifoPartialProcessor(skip_group_on_error=True))
+    return process_partial_response(
+        event=event, record_handler=handle, processor=SqsFifoPartialProcessor(skip_group_on_error=True)
+    )

@@ -1,9 +1,11 @@
 """What a rep (and on an SLA breach, the manager) is told about a lead: the
 mail and the Slack-compatible webhook payload, built from plain data."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..mail.message import OutgoingMail
 from ..mail.templates import render_mail
@@ -22,23 +24,43 @@ def summary(lead: Mapping[str, Any]) -> dict[str, Any]:
     profile = lead.get("profile") or {}
     name = " ".join(p for p in (profile.get("first_name"), profile.get("last_name")) if p) or lead["email"]
     return {
-        "name": name, "email": lead["email"], "company": profile.get("company"), "job_title": profile.get("job_title"),
-        "phone": profile.get("phone"), "country": profile.get("country"), "company_size": profile.get("company_size"),
-        "industry": profile.get("industry"), "score": lead.get("score"), "temperature": lead.get("temperature"),
+        "name": name,
+        "email": lead["email"],
+        "company": profile.get("company"),
+        "job_title": profile.get("job_title"),
+        "phone": profile.get("phone"),
+        "country": profile.get("country"),
+        "company_size": profile.get("company_size"),
+        "industry": profile.get("industry"),
+        "score": lead.get("score"),
+        "temperature": lead.get("temperature"),
         "stage": lead.get("stage"),
     }
 
 
-def rep_mail(rep_email: str, lead: Mapping[str, Any], activities: Sequence[Mapping[str, Any]], a: Assignment,
-             links: Links, sla_minutes: float | None) -> OutgoingMail:
+def rep_mail(
+    rep_email: str,
+    lead: Mapping[str, Any],
+    activities: Sequence[Mapping[str, Any]],
+    a: Assignment,
+    links: Links,
+    sla_minutes: float | None,
+) -> OutgoingMail:
     breakdown = sorted(lead.get("score_breakdown") or [], key=lambda c: -abs(c["points"]))
-    context = {"lead": summary(lead), "breakdown": breakdown, "activities": activities, "assignment": a,
-               "links": links, "sla_minutes": sla_minutes}
+    context = {
+        "lead": summary(lead),
+        "breakdown": breakdown,
+        "activities": activities,
+        "assignment": a,
+        "links": links,
+        "sla_minutes": sla_minutes,
+    }
     return render_mail("rep_assignment", "en", rep_email, context, tags={"kind": "rep_assignment"})
 
 
-def manager_mail(manager_email: str, lead: Mapping[str, Any], a: Assignment, previous_rep: str,
-                 sla_minutes: float) -> OutgoingMail:
+def manager_mail(
+    manager_email: str, lead: Mapping[str, Any], a: Assignment, previous_rep: str, sla_minutes: float
+) -> OutgoingMail:
     context = {"lead": summary(lead), "assignment": a, "previous_rep": previous_rep, "sla_minutes": sla_minutes}
     return render_mail("sla_missed", "en", manager_email, context, tags={"kind": "sla_missed"})
 
@@ -47,16 +69,28 @@ def webhook_payload(lead: Mapping[str, Any], a: Assignment, links: Links) -> dic
     """Slack's incoming-webhook shape (`text` + `blocks`) plus the same facts
     as data for other receivers."""
     facts = summary(lead)
-    who = facts["name"] + (f", {facts['job_title']}" if facts["job_title"] else "") + \
-        (f" at {facts['company']}" if facts["company"] else "")
+    who = (
+        facts["name"]
+        + (f", {facts['job_title']}" if facts["job_title"] else "")
+        + (f" at {facts['company']}" if facts["company"] else "")
+    )
     text = f"New sales-qualified lead for you: {who} (score {facts['score']}, {facts['temperature']})"
     return {
         "text": text,
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-            {"type": "section", "text": {"type": "mrkdwn",
-                                         "text": f"<{links.accept}|Accept> · <{links.decline}|Decline>"}},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"<{links.accept}|Accept> · <{links.decline}|Decline>"},
+            },
         ],
-        "leadflow": {"lead_id": a.lead_id, "assignment": a.key, "offer": a.offer, "rep_id": a.rep_id,
-                     "lead": facts, "accept_url": links.accept, "decline_url": links.decline},
+        "leadflow": {
+            "lead_id": a.lead_id,
+            "assignment": a.key,
+            "offer": a.offer,
+            "rep_id": a.rep_id,
+            "lead": facts,
+            "accept_url": links.accept,
+            "decline_url": links.decline,
+        },
     }

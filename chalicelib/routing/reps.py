@@ -1,11 +1,13 @@
 """Reps as data: what PUT /reps/{rep_id} accepts (validated whole, 400 on
 anything else) and the stored rep the routing rules read."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Mapping, Optional
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator, model_validator
@@ -42,7 +44,7 @@ class WorkingHours(_Input):
         return value
 
     @model_validator(mode="after")
-    def _ordered(self) -> "WorkingHours":
+    def _ordered(self) -> WorkingHours:
         if self.start >= self.end:
             raise ValueError("start must be before end")
         return self
@@ -58,10 +60,10 @@ class RepInput(_Input):
     industries: tuple[str, ...] = Field(default=(), max_length=50)
     company_sizes: tuple[str, ...] = Field(default=(), max_length=20)
     capacity: int = Field(ge=0, le=10_000)  # open assignments at most
-    working_hours: Optional[WorkingHours] = None  # None: any time
+    working_hours: WorkingHours | None = None  # None: any time
     out_of_office: bool = False
-    webhook_url: Optional[HttpUrl] = None
-    webhook_secret: Optional[str] = Field(default=None, min_length=16, max_length=200)
+    webhook_url: HttpUrl | None = None
+    webhook_secret: str | None = Field(default=None, min_length=16, max_length=200)
 
     @field_validator("territories")
     @classmethod
@@ -80,7 +82,7 @@ class RepInput(_Input):
         return values
 
     @model_validator(mode="after")
-    def _signed_webhooks(self) -> "RepInput":
+    def _signed_webhooks(self) -> RepInput:
         # every webhook call carries an HMAC signature: no URL without its secret
         if (self.webhook_url is None) != (self.webhook_secret is None):
             raise ValueError("webhook_url and webhook_secret go together")
@@ -115,13 +117,21 @@ class Rep:
     def public(self) -> dict[str, Any]:
         """What the admin API shows (never the webhook secret)."""
         return {
-            "rep_id": self.rep_id, "name": self.name, "email": self.email, "pools": list(self.pools),
-            "territories": list(self.territories), "industries": list(self.industries),
-            "company_sizes": list(self.company_sizes), "capacity": self.capacity,
+            "rep_id": self.rep_id,
+            "name": self.name,
+            "email": self.email,
+            "pools": list(self.pools),
+            "territories": list(self.territories),
+            "industries": list(self.industries),
+            "company_sizes": list(self.company_sizes),
+            "capacity": self.capacity,
             "working_hours": dict(self.working_hours) if self.working_hours else None,
-            "out_of_office": self.out_of_office, "webhook_url": self.webhook_url,
-            "webhook_secret_set": self.webhook_secret is not None, "open_assignments": self.open_count,
-            "capacity_left": self.capacity_left, "last_assigned_at": self.last_assigned_at,
+            "out_of_office": self.out_of_office,
+            "webhook_url": self.webhook_url,
+            "webhook_secret_set": self.webhook_secret is not None,
+            "open_assignments": self.open_count,
+            "capacity_left": self.capacity_left,
+            "last_assigned_at": self.last_assigned_at,
         }
 
 

@@ -9,11 +9,13 @@ assigned, then rep id, so equal reps alternate. Nobody eligible in the pool:
 the fallback pool; nobody there: the default owner, who takes the lead
 regardless of capacity and hours. The store's conditional claim decides in
 the end: a rep who filled up meanwhile is skipped for the next."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..playbook.routing import Match, Routing
 from .reps import Rep, within_hours
@@ -44,14 +46,21 @@ def lead_facts(profile: Mapping[str, Any], attribution: Mapping[str, Any], form_
     def text(value):
         return value if isinstance(value, str) and value else None
 
-    return LeadFacts(country=text(profile.get("country")), company_size=text(profile.get("company_size")),
-                     industry=text(profile.get("industry")),
-                     source=text(attribution.get("utm_source")) or text(form_id))
+    return LeadFacts(
+        country=text(profile.get("country")),
+        company_size=text(profile.get("company_size")),
+        industry=text(profile.get("industry")),
+        source=text(attribution.get("utm_source")) or text(form_id),
+    )
 
 
 def _holds(match: Match, facts: LeadFacts) -> bool:
-    pairs = ((match.countries, facts.country), (match.company_sizes, facts.company_size),
-             (match.industries, facts.industry), (match.sources, facts.source))
+    pairs = (
+        (match.countries, facts.country),
+        (match.company_sizes, facts.company_size),
+        (match.industries, facts.industry),
+        (match.sources, facts.source),
+    )
     return all(not wanted or value in wanted for wanted, value in pairs)
 
 
@@ -60,8 +69,11 @@ def pool_for(facts: LeadFacts, routing: Routing) -> str | None:
 
 
 def covers(rep: Rep, facts: LeadFacts) -> bool:
-    pairs = ((rep.territories, facts.country), (rep.industries, facts.industry),
-             (rep.company_sizes, facts.company_size))
+    pairs = (
+        (rep.territories, facts.country),
+        (rep.industries, facts.industry),
+        (rep.company_sizes, facts.company_size),
+    )
     return all(not covered or value in covered for covered, value in pairs)
 
 
@@ -77,13 +89,22 @@ def unavailable(rep: Rep, now: datetime) -> str | None:
 
 
 def eligible(reps: Iterable[Rep], pool: str, facts: LeadFacts, now: datetime, exclude: frozenset[str]) -> list[Rep]:
-    found = [r for r in reps if pool in r.pools and r.rep_id not in exclude and covers(r, facts)
-             and unavailable(r, now) is None]
+    found = [
+        r
+        for r in reps
+        if pool in r.pools and r.rep_id not in exclude and covers(r, facts) and unavailable(r, now) is None
+    ]
     return sorted(found, key=lambda r: (-r.capacity_left, r.last_assigned_at or "", r.rep_id))
 
 
-def targets(reps: Iterable[Rep], facts: LeadFacts, routing: Routing, now: datetime,
-            exclude: frozenset[str] = frozenset(), default_owner_only: bool = False) -> list[Target]:
+def targets(
+    reps: Iterable[Rep],
+    facts: LeadFacts,
+    routing: Routing,
+    now: datetime,
+    exclude: frozenset[str] = frozenset(),
+    default_owner_only: bool = False,
+) -> list[Target]:
     """Whom to try, in order; the default owner last (unless excluded)."""
     reps = list(reps)
     found: list[Target] = []
@@ -94,8 +115,11 @@ def targets(reps: Iterable[Rep], facts: LeadFacts, routing: Routing, now: dateti
         if routing.fallback_pool:
             # after the pool's reps, so a claim lost to a race still finds someone
             seen = {t.rep.rep_id for t in found}
-            found += [Target(r, f"fallback:{routing.fallback_pool}")
-                      for r in eligible(reps, routing.fallback_pool, facts, now, exclude) if r.rep_id not in seen]
+            found += [
+                Target(r, f"fallback:{routing.fallback_pool}")
+                for r in eligible(reps, routing.fallback_pool, facts, now, exclude)
+                if r.rep_id not in seen
+            ]
     owner = next((r for r in reps if r.rep_id == routing.default_owner), None)
     if owner is not None and owner.rep_id not in exclude:
         found.append(Target(owner, DEFAULT_OWNER))

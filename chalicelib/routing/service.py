@@ -10,6 +10,7 @@ record, the retry mails again: a duplicate beats a lead nobody hears of.
 Reassignments (decline, SLA) change the assignment only; the stream sees the
 new offer and queues it, and this router notifies, with the queue's retries
 and dead-letter queue behind every notification."""
+
 from __future__ import annotations
 
 import logging
@@ -69,9 +70,20 @@ class Router:
         facts = lead_facts(lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"))
         for target in targets(self._store.reps(), facts, self._routing, now):
             rep_id = target.rep.rep_id
-            a = Assignment(lead_id=lead["lead_id"], key=key, sql_at=key, status=OFFERED, rep_id=rep_id, offer=1,
-                           reason="routed", how=target.how, routed_at=at, offered_at=at, tried=(rep_id,),
-                           sla_due_at=self._sla_due(now, target.is_default_owner))
+            a = Assignment(
+                lead_id=lead["lead_id"],
+                key=key,
+                sql_at=key,
+                status=OFFERED,
+                rep_id=rep_id,
+                offer=1,
+                reason="routed",
+                how=target.how,
+                routed_at=at,
+                offered_at=at,
+                tried=(rep_id,),
+                sla_due_at=self._sla_due(now, target.is_default_owner),
+            )
             a = replace(a, history=(a.event(at, "routed", how=target.how),))
             try:
                 self._store.create(a, bounded=not target.is_default_owner)
@@ -86,8 +98,9 @@ class Router:
         expires = self._clock.now() + timedelta(days=self._routing.link_days)
         token = self._signer.sign(LINK_PURPOSE, {"l": a.lead_id, "k": a.key, "o": a.offer, "r": a.rep_id}, expires)
         base = f"{self._public_url}/rep/{token}"
-        return Links(page=f"{base}/accept", accept=f"{base}/accept", decline=f"{base}/decline",
-                     outcome=f"{base}/outcome")
+        return Links(
+            page=f"{base}/accept", accept=f"{base}/accept", decline=f"{base}/decline", outcome=f"{base}/outcome"
+        )
 
     def _notify(self, a: Assignment, rep: Rep | None = None, lead: dict[str, Any] | None = None) -> str:
         """`rep` and `lead` as just read by the caller, if it has them."""
@@ -115,9 +128,20 @@ class Router:
             done.append("mailed")
         if rep.webhook_url and a.webhook_offer < a.offer:
             now = self._clock.now()
-            result = self._webhooks.post(rep.webhook_url, rep.webhook_secret, webhook_payload(lead, a, links), epoch(now))
-            failure = None if result.ok else {"at": iso(now), "rep_id": a.rep_id, "offer": a.offer,
-                                                "attempts": result.attempts, "error": result.error}
+            result = self._webhooks.post(
+                rep.webhook_url, rep.webhook_secret, webhook_payload(lead, a, links), epoch(now)
+            )
+            failure = (
+                None
+                if result.ok
+                else {
+                    "at": iso(now),
+                    "rep_id": a.rep_id,
+                    "offer": a.offer,
+                    "attempts": result.attempts,
+                    "error": result.error,
+                }
+            )
             self._store.mark_webhook(a, iso(now), failure)
             done.append("webhook ok" if result.ok else f"webhook failed ({result.error})")
         return f"offer {a.offer}: {', '.join(done)}"

@@ -4,11 +4,12 @@ durations, written in the same transaction as the assignment change they
 count. A report over N days reads N items, however many leads there are.
 Percentiles come from the histograms: a bucket's upper edge, at most 10 %
 above the true value."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Iterable, Mapping
 
 _BASE_SECONDS = 0.01
 _GROWTH = 1.1
@@ -18,8 +19,11 @@ FIVE_MINUTES, ONE_HOUR = 300, 3600
 SQL_TO_NOTIFIED = "n"
 NOTIFIED_TO_ACCEPTED = "r"
 SQL_TO_ACCEPTED = "a"
-HISTOGRAMS = {SQL_TO_NOTIFIED: "sql_to_notified", NOTIFIED_TO_ACCEPTED: "notified_to_accepted",
-              SQL_TO_ACCEPTED: "sql_to_accepted"}
+HISTOGRAMS = {
+    SQL_TO_NOTIFIED: "sql_to_notified",
+    NOTIFIED_TO_ACCEPTED: "notified_to_accepted",
+    SQL_TO_ACCEPTED: "sql_to_accepted",
+}
 MAX_DAYS = 366
 
 
@@ -30,7 +34,7 @@ def bucket(seconds: float) -> int:
 
 
 def upper_edge(index: int) -> float:
-    return _BASE_SECONDS * _GROWTH ** index
+    return _BASE_SECONDS * _GROWTH**index
 
 
 def seconds_between(start: str, end: str) -> float:
@@ -87,12 +91,21 @@ def report(day_items: Iterable[Mapping[str, int]], start: str, end: str) -> dict
     sqls = totals.get("sqls", 0)
     durations = {}
     for prefix, label in HISTOGRAMS.items():
-        histogram = {int(name[len(prefix):]): count for name, count in totals.items()
-                     if name.startswith(prefix) and name[len(prefix):].isdigit()}
-        durations[label] = {"count": sum(histogram.values()), "median_seconds": _percentile(histogram, 0.5),
-                            "p90_seconds": _percentile(histogram, 0.9)}
+        histogram = {
+            int(name[len(prefix) :]): count
+            for name, count in totals.items()
+            if name.startswith(prefix) and name[len(prefix) :].isdigit()
+        }
+        durations[label] = {
+            "count": sum(histogram.values()),
+            "median_seconds": _percentile(histogram, 0.5),
+            "p90_seconds": _percentile(histogram, 0.9),
+        }
     return {
-        "from": start, "to": end, "sqls": sqls, "notified": totals.get("notified", 0),
+        "from": start,
+        "to": end,
+        "sqls": sqls,
+        "notified": totals.get("notified", 0),
         "accepted": totals.get("accepted", 0),
         "accepted_within_5_minutes": round(totals.get("within_5m", 0) / sqls, 4) if sqls else None,
         "accepted_within_1_hour": round(totals.get("within_1h", 0) / sqls, 4) if sqls else None,

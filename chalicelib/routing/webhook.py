@@ -2,6 +2,7 @@
 timestamp and body, retried with exponential backoff on network errors,
 timeouts, 429 and 5xx. It never raises: the caller records a failure and
 the assignment and the e-mail stand regardless."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +11,9 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 SIGNATURE_HEADER = "X-Leadflow-Signature"
 TIMESTAMP_HEADER = "X-Leadflow-Timestamp"
@@ -39,8 +41,12 @@ class WebhookPoster:
 
     def post(self, url: str, secret: str, payload: Mapping[str, Any], timestamp: int) -> WebhookResult:
         body = json.dumps(payload, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: str(timestamp),
-                   SIGNATURE_HEADER: signature(secret, timestamp, body), "User-Agent": "Leadflow-Webhook/1"}
+        headers = {
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: signature(secret, timestamp, body),
+            "User-Agent": "Leadflow-Webhook/1",
+        }
         error = None
         for attempt in range(1, self._config.attempts + 1):
             if attempt > 1:

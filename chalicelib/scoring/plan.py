@@ -1,9 +1,11 @@
 """What a rescore writes, decided on plain data (the store reads and writes)."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..clock import iso
 from ..playbook import Playbook
@@ -46,8 +48,9 @@ def stored_form(result: Score) -> dict[str, Any]:
         "fit": result.fit,
         "engagement": result.engagement,
         "temperature": result.temperature,
-        "breakdown": [{"rule": c.rule, "kind": c.kind, "points": c.points, "detail": c.detail}
-                      for c in result.breakdown],
+        "breakdown": [
+            {"rule": c.rule, "kind": c.kind, "points": c.points, "detail": c.detail} for c in result.breakdown
+        ],
     }
 
 
@@ -56,7 +59,9 @@ def scoring_window_start(playbook: Playbook, now: datetime) -> datetime:
     return now - timedelta(days=playbook.scoring.engagement.window_days)
 
 
-def plan_rescore(lead: ScoredLead, activities: Sequence[Activity], playbook: Playbook, now: datetime) -> ScoreWrite | None:
+def plan_rescore(
+    lead: ScoredLead, activities: Sequence[Activity], playbook: Playbook, now: datetime
+) -> ScoreWrite | None:
     """The write that brings the lead's score, temperature, stage and next
     rescore time up to date, or None when everything already is (a
     redelivered record, a decay run that finds nothing new)."""
@@ -86,5 +91,6 @@ def plan_sales_outcome(lead: ScoredLead, outcome: str, note: str, now: datetime)
     lead does afterwards qualifies it again."""
     change = stage_by_sales_outcome(lead.stage, outcome, note)
     recycled = change.to_stage == "lead"
-    return ScoreWrite(at=iso(now), stage_change=change, recycled_at=iso(now) if recycled else None,
-                      rescore_at=lead.rescore_at)
+    return ScoreWrite(
+        at=iso(now), stage_change=change, recycled_at=iso(now) if recycled else None, rescore_at=lead.rescore_at
+    )

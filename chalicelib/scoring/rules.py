@@ -12,14 +12,16 @@ time is the current per-type sums times one factor; that makes it cheap to
 say when the score will next decay across a band or stage threshold, which
 is when the scheduled rescore job has to look at the lead again.
 """
+
 from __future__ import annotations
 
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..playbook.scoring import EMAIL_DOMAIN, Engagement, FitRule, Scoring
 
@@ -89,8 +91,11 @@ def _matches_one(rule: FitRule, value: Any, in_list: bool) -> bool:
         return _text(value) in {_text(v) for v in rule.in_}
     if rule.range is not None:
         number = _number(value)
-        return number is not None and (rule.range.min is None or number >= rule.range.min) and (
-            rule.range.max is None or number <= rule.range.max)
+        return (
+            number is not None
+            and (rule.range.min is None or number >= rule.range.min)
+            and (rule.range.max is None or number <= rule.range.max)
+        )
     # contains: a substring of a text, an element of a list
     needles = [_text(n) for n in rule.contains]
     return _text(value) in needles if in_list else any(n in _text(value) for n in needles)
@@ -104,8 +109,11 @@ def fit_matches(rule: FitRule, profile: Mapping[str, Any]) -> bool:
 
 
 def _fit(profile: Mapping[str, Any], rules: Iterable[FitRule]) -> list[Contribution]:
-    return [Contribution(rule.name, "fit", float(rule.points), f"{rule.field} matches")
-            for rule in rules if fit_matches(rule, profile)]
+    return [
+        Contribution(rule.name, "fit", float(rule.points), f"{rule.field} matches")
+        for rule in rules
+        if fit_matches(rule, profile)
+    ]
 
 
 # --- engagement --------------------------------------------------------
@@ -145,14 +153,25 @@ def _engagement_breakdown(sums, counts, config: Engagement) -> tuple[float, list
     for kind in sorted(per_type):
         cap = config.caps.get(kind)
         capped = cap is not None and sums[kind] > cap
-        out.append(Contribution(kind, "engagement", round(per_type[kind], 2),
-                                f"{counts[kind]}× after decay" + (f", capped at {cap:g}" if capped else "")))
+        out.append(
+            Contribution(
+                kind,
+                "engagement",
+                round(per_type[kind], 2),
+                f"{counts[kind]}× after decay" + (f", capped at {cap:g}" if capped else ""),
+            )
+        )
     for name in sorted(group_cuts):
-        out.append(Contribution(f"group:{name}", "cap", -round(group_cuts[name], 2),
-                                f"group {name} capped at {config.groups[name].cap:g}"))
+        out.append(
+            Contribution(
+                f"group:{name}",
+                "cap",
+                -round(group_cuts[name], 2),
+                f"group {name} capped at {config.groups[name].cap:g}",
+            )
+        )
     if total_cut:
-        out.append(Contribution("total", "cap", -round(total_cut, 2),
-                                f"engagement capped at {config.total_cap:g}"))
+        out.append(Contribution("total", "cap", -round(total_cut, 2), f"engagement capped at {config.total_cap:g}"))
     return engagement, out
 
 

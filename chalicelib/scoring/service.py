@@ -6,6 +6,7 @@ activity, a profile edit, a decay run got there first) the lead is read and
 scored again, so the final score includes every activity. Recomputing is a
 pure function of what is stored, so a redelivered record finds nothing to
 change and writes nothing."""
+
 from __future__ import annotations
 
 from ..storage.errors import UnknownLead, VersionConflict
@@ -31,8 +32,11 @@ class Scorer:
             if lead is None:
                 return "no such lead"
             # pending signups are not scored: no need to read their activities
-            activities = self._store.activities(lead_id, scoring_window_start(self._playbook, now)) \
-                if lead.status == CONFIRMED else []
+            activities = (
+                self._store.activities(lead_id, scoring_window_start(self._playbook, now))
+                if lead.status == CONFIRMED
+                else []
+            )
             write = plan_rescore(lead, activities, self._playbook, now)
             if write is None:
                 return "unchanged"

@@ -7,11 +7,12 @@ does after the recycling, so the old demo request does not bounce it straight
 back to sales. A lead that jumps several stages gets one change (e.g. lead ->
 sql); reports count it as having passed the stages in between.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
 from ..playbook.scoring import Stages
 from .rules import Activity, Score

@@ -1,4 +1,5 @@
 """Activity writes and profile edits on the single table."""
+
 from __future__ import annotations
 
 import secrets
@@ -16,8 +17,16 @@ def activity_sk(at: str, kind: str) -> str:
 
 
 class ActivityStore:
-    def record(self, lead_id: str, kind: str, at: str, source: str, data: dict[str, Any],
-               flagged: str | None = None, confirmed_only: bool = True) -> str | None:
+    def record(
+        self,
+        lead_id: str,
+        kind: str,
+        at: str,
+        source: str,
+        data: dict[str, Any],
+        flagged: str | None = None,
+        confirmed_only: bool = True,
+    ) -> str | None:
         """Store an activity if the lead exists (and, unless told otherwise,
         is confirmed), checked in the same transaction: no read first, no
         orphan activity. Returns the activity's sort key, or None when the
@@ -29,8 +38,18 @@ class ActivityStore:
         try:
             with transaction() as tx:
                 tx.condition_check(LeadItem, lead_pk(lead_id), LEAD_SK, condition=condition)
-                tx.save(ActivityItem(lead_pk(lead_id), sk, lead_id=lead_id, type=kind, at=at, source=source,
-                                     data=data, flagged=flagged))
+                tx.save(
+                    ActivityItem(
+                        lead_pk(lead_id),
+                        sk,
+                        lead_id=lead_id,
+                        type=kind,
+                        at=at,
+                        source=source,
+                        data=data,
+                        flagged=flagged,
+                    )
+                )
         except TransactWriteError as error:
             if reasons(error)[0] == "ConditionalCheckFailed":
                 return None

@@ -1,5 +1,6 @@
 """The admin lead list: one page of a stage's scored leads from the
 `stage_score` index, best score first."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,8 +11,11 @@ from .models import LIST_ATTRIBUTES, LeadItem
 
 def leads_in_stage(stage: str, limit: int, start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None]:
     """(leads, the key to continue from, or None on the last page)."""
-    result = LeadItem.stage_index.query(stage, scan_index_forward=False, limit=limit,
-                                        last_evaluated_key=start_key, page_size=limit)
-    leads = [{**{name: plain(getattr(item, name)) for name in LIST_ATTRIBUTES}, "stage": item.stage,
-              "score": item.score} for item in result]
+    result = LeadItem.stage_index.query(
+        stage, scan_index_forward=False, limit=limit, last_evaluated_key=start_key, page_size=limit
+    )
+    leads = [
+        {**{name: plain(getattr(item, name)) for name in LIST_ATTRIBUTES}, "stage": item.stage, "score": item.score}
+        for item in result
+    ]
     return leads, result.last_evaluated_key

@@ -1,4 +1,5 @@
 """Lead reads and signup writes on the single table (PynamoDB)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,22 +17,22 @@ from .models import (
     CONSENT_PREFIX,
     LEAD_SK,
     NURTURE_PREFIX,
-    WEBHOOK_PREFIX,
     OPT_IN_PREFIX,
     RATE_PREFIX,
     RATE_SK,
     STAGE_PREFIX,
+    WEBHOOK_PREFIX,
     WITHDRAWAL_PREFIX,
     ActivityItem,
     AssignmentItem,
     ConsentItem,
     LeadItem,
     NurtureSendItem,
-    WebhookDeliveryItem,
     OptInRequestItem,
     OtherItem,
     RateCounterItem,
     StageChangeItem,
+    WebhookDeliveryItem,
     WithdrawalItem,
     lead_pk,
     opt_in_sk,
@@ -39,10 +40,16 @@ from .models import (
 
 
 def model_for(sk: str):
-    for prefix, model in ((CONSENT_PREFIX, ConsentItem), (ACTIVITY_PREFIX, ActivityItem),
-                          (OPT_IN_PREFIX, OptInRequestItem), (STAGE_PREFIX, StageChangeItem),
-                          (WITHDRAWAL_PREFIX, WithdrawalItem), (ASSIGNMENT_PREFIX, AssignmentItem),
-                          (NURTURE_PREFIX, NurtureSendItem), (WEBHOOK_PREFIX, WebhookDeliveryItem)):
+    for prefix, model in (
+        (CONSENT_PREFIX, ConsentItem),
+        (ACTIVITY_PREFIX, ActivityItem),
+        (OPT_IN_PREFIX, OptInRequestItem),
+        (STAGE_PREFIX, StageChangeItem),
+        (WITHDRAWAL_PREFIX, WithdrawalItem),
+        (ASSIGNMENT_PREFIX, AssignmentItem),
+        (NURTURE_PREFIX, NurtureSendItem),
+        (WEBHOOK_PREFIX, WebhookDeliveryItem),
+    ):
         if sk.startswith(prefix):
             return model
     return LeadItem if sk == LEAD_SK else OtherItem
@@ -123,7 +130,11 @@ class LeadStore:
         Raises LeadExists / VersionConflict / RateLimited; writes nothing then."""
         pk = lead_pk(write.lead_id)
         consent_sk = CONSENT_PREFIX + write.consent.sk_suffix if write.consent else None
-        activity_sk = f"{ACTIVITY_PREFIX}{write.at}#form_submitted#{write.consent.sk_suffix[-8:]}" if write.activity_data else None
+        activity_sk = (
+            f"{ACTIVITY_PREFIX}{write.at}#form_submitted#{write.consent.sk_suffix[-8:]}"
+            if write.activity_data
+            else None
+        )
         new_pending = {sk for sk in (consent_sk, activity_sk) if sk} if write.pending_expires_at else set()
         with_ttl = write.pending_expires_at if new_pending else None
         try:
@@ -135,21 +146,47 @@ class LeadStore:
                     tx.update(lead, self._lead_actions(write, new_pending))
                 if consent_sk:
                     c = write.consent
-                    tx.save(ConsentItem(
-                        pk, consent_sk, lead_id=write.lead_id, form_id=c.form_id, consent_text=c.consent_text,
-                        consent_version=c.consent_version, given_at=c.given_at, ip=c.ip, user_agent=c.user_agent,
-                        page_url=c.page_url, attribution=dict(c.attribution), expires_at=with_ttl,
-                    ))
+                    tx.save(
+                        ConsentItem(
+                            pk,
+                            consent_sk,
+                            lead_id=write.lead_id,
+                            form_id=c.form_id,
+                            consent_text=c.consent_text,
+                            consent_version=c.consent_version,
+                            given_at=c.given_at,
+                            ip=c.ip,
+                            user_agent=c.user_agent,
+                            page_url=c.page_url,
+                            attribution=dict(c.attribution),
+                            expires_at=with_ttl,
+                        )
+                    )
                 if activity_sk:
-                    tx.save(ActivityItem(
-                        pk, activity_sk, lead_id=write.lead_id, type="form_submitted", at=write.at, source="form",
-                        data=write.activity_data, expires_at=with_ttl,
-                    ))
+                    tx.save(
+                        ActivityItem(
+                            pk,
+                            activity_sk,
+                            lead_id=write.lead_id,
+                            type="form_submitted",
+                            at=write.at,
+                            source="form",
+                            data=write.activity_data,
+                            expires_at=with_ttl,
+                        )
+                    )
                 if write.opt_in_request:
-                    tx.save(OptInRequestItem(
-                        pk, opt_in_sk(request_id(write)), lead_id=write.lead_id, request_id=request_id(write),
-                        number=write.opt_in_request, requested_at=write.at, expires_at=write.pending_expires_at,
-                    ))
+                    tx.save(
+                        OptInRequestItem(
+                            pk,
+                            opt_in_sk(request_id(write)),
+                            lead_id=write.lead_id,
+                            request_id=request_id(write),
+                            number=write.opt_in_request,
+                            requested_at=write.at,
+                            expires_at=write.pending_expires_at,
+                        )
+                    )
                 if ip_counter:
                     self._count_ip(tx, *ip_counter)
         except TransactWriteError as error:
@@ -163,13 +200,26 @@ class LeadStore:
 
     def _lead_item(self, write: SignupWrite, new_pending: set[str]) -> LeadItem:
         item = LeadItem(
-            lead_pk(write.lead_id), LEAD_SK, lead_id=write.lead_id, email=write.email, status=write.status,
-            stage="subscriber", form_id=write.form_id, locale=write.locale, timezone=write.timezone,
-            profile=write.profile, attribution=dict(write.attribution), created_at=write.at, updated_at=write.at,
-            pending_sks=new_pending or None, opt_in_requests=write.opt_in_request or 0,
+            lead_pk(write.lead_id),
+            LEAD_SK,
+            lead_id=write.lead_id,
+            email=write.email,
+            status=write.status,
+            stage="subscriber",
+            form_id=write.form_id,
+            locale=write.locale,
+            timezone=write.timezone,
+            profile=write.profile,
+            attribution=dict(write.attribution),
+            created_at=write.at,
+            updated_at=write.at,
+            pending_sks=new_pending or None,
+            opt_in_requests=write.opt_in_request or 0,
             opt_in_requested_at=write.at if write.opt_in_request else None,
             opt_in_request_id=request_id(write) if write.opt_in_request else None,
-            rate_window=write.rate_window, rate_count=write.rate_count, expires_at=write.lead_expires_at,
+            rate_window=write.rate_window,
+            rate_count=write.rate_count,
+            expires_at=write.lead_expires_at,
         )
         if write.expected_version is not None:
             # replacing a lead whose TTL passed but that DynamoDB has not deleted yet
@@ -187,8 +237,11 @@ class LeadStore:
         if new_pending:
             actions.append(LeadItem.pending_sks.add(new_pending))
         if write.opt_in_request:
-            actions += [LeadItem.opt_in_requests.set(write.opt_in_request), LeadItem.opt_in_requested_at.set(write.at),
-                        LeadItem.opt_in_request_id.set(request_id(write))]
+            actions += [
+                LeadItem.opt_in_requests.set(write.opt_in_request),
+                LeadItem.opt_in_requested_at.set(write.at),
+                LeadItem.opt_in_request_id.set(request_id(write)),
+            ]
         if write.lead_expires_at:
             actions.append(LeadItem.expires_at.set(write.lead_expires_at))
         return actions

@@ -46,6 +46,7 @@ items and speed-to-lead day items hold counters only, never a lead id.
 Index `nurture` (sparse, keys only): leads with a nurture mail to come, by
 `nurture_shard` (write-sharded) and `nurture_due`, the moment it may go.
 """
+
 from __future__ import annotations
 
 import os
@@ -145,6 +146,8 @@ class StageScoreIndex(GlobalSecondaryIndex):
 
     stage = UnicodeAttribute(hash_key=True)
     score = NumberAttribute(range_key=True)
+
+
 class NurtureIndex(GlobalSecondaryIndex):
     """Sparse like the rescore index: only leads with a nurture mail to come
     are in it, so the sender's cost grows with the mail due, not the leads."""

@@ -2,6 +2,7 @@
 (on the lead item, guarded by its version), the sparse write-sharded `nurture`
 index of next send times, the per-step send records (claims) in the lead's
 partition, and the sender's pause marker."""
+
 from __future__ import annotations
 
 import hashlib
@@ -75,8 +76,14 @@ class NurtureStore:
         if item is None:
             return None
         view = NurtureLead(
-            lead_id=lead_id, status=item.status, suppressed=bool(item.suppressed), stage=item.stage,
-            form_id=item.form_id, locale=item.locale, timezone=item.timezone, profile=plain(item.profile) or {},
+            lead_id=lead_id,
+            status=item.status,
+            suppressed=bool(item.suppressed),
+            stage=item.stage,
+            form_id=item.form_id,
+            locale=item.locale,
+            timezone=item.timezone,
+            profile=plain(item.profile) or {},
             sequences={name: _state(raw) for name, raw in (plain(item.nurture) or {}).items()},
             recent=tuple(_when(t) for t in item.nurture_recent or ()),
             due_at=_when(item.nurture_due) if item.nurture_due else None,
@@ -91,8 +98,10 @@ class NurtureStore:
             LeadItem.nurture_recent.set([iso(t) for t in plan.recent]),
         ]
         if plan.next:
-            actions += [LeadItem.nurture_shard.set(nurture_shard(item.lead_id)),
-                        LeadItem.nurture_due.set(iso(plan.next.at))]
+            actions += [
+                LeadItem.nurture_shard.set(nurture_shard(item.lead_id)),
+                LeadItem.nurture_due.set(iso(plan.next.at)),
+            ]
         else:  # out of the index
             actions += [LeadItem.nurture_shard.remove(), LeadItem.nurture_due.remove()]
         try:
@@ -109,8 +118,17 @@ class NurtureStore:
         as read (so the may-we-mail answer given on that read still holds).
         Raises AlreadyClaimed or VersionConflict; then nothing is written."""
         pk = lead_pk(item.lead_id)
-        record = NurtureSendItem(pk, send_sk(sequence, step), lead_id=item.lead_id, sequence=sequence, step=step,
-                                 template=template, claim_id=claim_id, claimed_at=at, outcome="claimed")
+        record = NurtureSendItem(
+            pk,
+            send_sk(sequence, step),
+            lead_id=item.lead_id,
+            sequence=sequence,
+            step=step,
+            template=template,
+            claim_id=claim_id,
+            claimed_at=at,
+            outcome="claimed",
+        )
         try:
             with transaction() as tx:
                 tx.save(record, condition=NurtureSendItem.sk.does_not_exist())
@@ -143,31 +161,49 @@ class NurtureStore:
             raise
 
     def record_sent(self, lead_id: str, sequence: str, step: int, claim_id: str, message_id: str, at: str) -> bool:
-        return self._update_record(lead_id, sequence, step, [
-            NurtureSendItem.outcome.set("sent"), NurtureSendItem.message_id.set(message_id),
-            NurtureSendItem.sent_at.set(at)], NurtureSendItem.claim_id == claim_id)
+        return self._update_record(
+            lead_id,
+            sequence,
+            step,
+            [
+                NurtureSendItem.outcome.set("sent"),
+                NurtureSendItem.message_id.set(message_id),
+                NurtureSendItem.sent_at.set(at),
+            ],
+            NurtureSendItem.claim_id == claim_id,
+        )
 
     @staticmethod
     def release(lead_id: str, sequence: str, step: int, claim_id: str) -> None:
         """Drop our claim: SES refused, nothing went out, a later tick sends."""
         try:
             NurtureSendItem(lead_pk(lead_id), send_sk(sequence, step)).delete(
-                condition=(NurtureSendItem.claim_id == claim_id) & NurtureSendItem.message_id.does_not_exist())
+                condition=(NurtureSendItem.claim_id == claim_id) & NurtureSendItem.message_id.does_not_exist()
+            )
         except NurtureSendItem.DeleteError as error:
             if not _is_conditional(error):
                 raise
 
     def abandon(self, lead_id: str, sequence: str, step: int, claim_id: str) -> bool:
         """Mark a stale claim as given up; False if it changed meanwhile."""
-        return self._update_record(lead_id, sequence, step, [NurtureSendItem.outcome.set("abandoned")],
-                                   (NurtureSendItem.claim_id == claim_id) & (NurtureSendItem.outcome == "claimed"))
+        return self._update_record(
+            lead_id,
+            sequence,
+            step,
+            [NurtureSendItem.outcome.set("abandoned")],
+            (NurtureSendItem.claim_id == claim_id) & (NurtureSendItem.outcome == "claimed"),
+        )
 
     # --- the index and the pause marker -----------------------------------
     @staticmethod
     def due(shard: int, now: datetime, limit: int) -> list[str]:
         """Lead ids in one shard whose next nurture mail may go by `now`."""
-        return [item.pk[len(LEAD_PREFIX):] for item in LeadItem.nurture_index.query(
-            f"{_SHARD_PREFIX}{shard}", LeadItem.nurture_due <= iso(now), limit=limit, page_size=min(limit, 500))]
+        return [
+            item.pk[len(LEAD_PREFIX) :]
+            for item in LeadItem.nurture_index.query(
+                f"{_SHARD_PREFIX}{shard}", LeadItem.nurture_due <= iso(now), limit=limit, page_size=min(limit, 500)
+            )
+        ]
 
     @staticmethod
     def paused_until() -> datetime | None:
@@ -181,7 +217,8 @@ class NurtureStore:
         try:
             # an earlier pause that lasts longer stays
             SenderPauseItem(SENDER_PREFIX + _JOB, PAUSE_SK, until=iso(until), reason=reason).save(
-                condition=SenderPauseItem.until.does_not_exist() | (SenderPauseItem.until < iso(until)))
+                condition=SenderPauseItem.until.does_not_exist() | (SenderPauseItem.until < iso(until))
+            )
         except PutError as error:
             if not _is_conditional(error):
                 raise

@@ -1,4 +1,5 @@
 """Opt-in requests, tokens and confirmation on the single table."""
+
 from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
@@ -53,14 +54,28 @@ class OptInStore:
         pk = lead_pk(lead.lead_id)
         try:
             with transaction() as tx:
-                tx.save(TokenItem(TOKEN_PREFIX + token_hash, TOKEN_SK, purpose="opt_in", lead_id=lead.lead_id,
-                                  form_id=form_id, valid_until=valid_until,
-                                  expires_at=valid_until + _TOKEN_GRACE_SECONDS))
-                tx.update(OptInRequestItem(pk, opt_in_sk(request_id)),
-                          [OptInRequestItem.token_hash.set(token_hash), OptInRequestItem.attempts.add(1)],
-                          condition=OptInRequestItem.sk.exists() & OptInRequestItem.sent_at.does_not_exist())
-                tx.update(LeadItem(pk, LEAD_SK, version=lead.version), [LeadItem.opt_in_token_hash.set(token_hash)],
-                          condition=LeadItem.opt_in_request_id == request_id, add_version_condition=False)
+                tx.save(
+                    TokenItem(
+                        TOKEN_PREFIX + token_hash,
+                        TOKEN_SK,
+                        purpose="opt_in",
+                        lead_id=lead.lead_id,
+                        form_id=form_id,
+                        valid_until=valid_until,
+                        expires_at=valid_until + _TOKEN_GRACE_SECONDS,
+                    )
+                )
+                tx.update(
+                    OptInRequestItem(pk, opt_in_sk(request_id)),
+                    [OptInRequestItem.token_hash.set(token_hash), OptInRequestItem.attempts.add(1)],
+                    condition=OptInRequestItem.sk.exists() & OptInRequestItem.sent_at.does_not_exist(),
+                )
+                tx.update(
+                    LeadItem(pk, LEAD_SK, version=lead.version),
+                    [LeadItem.opt_in_token_hash.set(token_hash)],
+                    condition=LeadItem.opt_in_request_id == request_id,
+                    add_version_condition=False,
+                )
         except TransactWriteError as error:
             if "ConditionalCheckFailed" in reasons(error):
                 raise AlreadySent() from None
@@ -68,8 +83,9 @@ class OptInStore:
 
     def record_sent(self, lead_id: str, request_id: str, message_id: str, at: str) -> bool:
         """False if another delivery of the same request recorded first."""
-        return self._update_unsent(lead_id, request_id,
-                                   [OptInRequestItem.sent_at.set(at), OptInRequestItem.message_id.set(message_id)])
+        return self._update_unsent(
+            lead_id, request_id, [OptInRequestItem.sent_at.set(at), OptInRequestItem.message_id.set(message_id)]
+        )
 
     def skip(self, lead_id: str, request_id: str, reason: str) -> None:
         self._update_unsent(lead_id, request_id, [OptInRequestItem.skipped.set(reason)])
@@ -109,23 +125,38 @@ class OptInStore:
             actions.append(LeadItem.stage.set("lead"))
         try:
             with transaction() as tx:
-                tx.update(lead, actions, condition=(LeadItem.opt_in_token_hash == token_hash)
-                          & (LeadItem.status != "confirmed"))
+                tx.update(
+                    lead,
+                    actions,
+                    condition=(LeadItem.opt_in_token_hash == token_hash) & (LeadItem.status != "confirmed"),
+                )
                 for sk in pending:
                     if sk.startswith(CONSENT_PREFIX):
-                        tx.update(ConsentItem(pk, sk), [
-                            ConsentItem.confirmed_at.set(at),
-                            ConsentItem.confirmed_ip.set(ip) if ip else ConsentItem.confirmed_ip.remove(),
-                            ConsentItem.confirmed_user_agent.set(user_agent or ""),
-                            ConsentItem.expires_at.remove(),
-                        ], condition=ConsentItem.sk.exists())
+                        tx.update(
+                            ConsentItem(pk, sk),
+                            [
+                                ConsentItem.confirmed_at.set(at),
+                                ConsentItem.confirmed_ip.set(ip) if ip else ConsentItem.confirmed_ip.remove(),
+                                ConsentItem.confirmed_user_agent.set(user_agent or ""),
+                                ConsentItem.expires_at.remove(),
+                            ],
+                            condition=ConsentItem.sk.exists(),
+                        )
                     else:  # activities, withdrawals: kept from now on
                         model = model_for(sk)
                         tx.update(model(pk, sk), [model.expires_at.remove()], condition=model.sk.exists())
                 if becomes_lead:
-                    tx.save(StageChangeItem(pk, f"{STAGE_PREFIX}{at}#lead", lead_id=lead.lead_id,
-                                            from_stage="subscriber", to_stage="lead", at=at,
-                                            reason="opt-in confirmed"))
+                    tx.save(
+                        StageChangeItem(
+                            pk,
+                            f"{STAGE_PREFIX}{at}#lead",
+                            lead_id=lead.lead_id,
+                            from_stage="subscriber",
+                            to_stage="lead",
+                            at=at,
+                            reason="opt-in confirmed",
+                        )
+                    )
         except TransactWriteError as error:
             if "ConditionalCheckFailed" in reasons(error):
                 raise VersionConflict() from None

@@ -1,6 +1,7 @@
 """Writes that stop mail: unsubscribes, lead suppression, the address's
 suppression entry and soft-bounce counting. Each is a conditional write, so a
 repeated request or a redelivered SES notification changes nothing twice."""
+
 from __future__ import annotations
 
 import hashlib
@@ -42,11 +43,24 @@ class OptOutStore:
         """Status `unsubscribed`, a withdrawal record and an `unsubscribed`
         activity, in one transaction; False if it was unsubscribed already."""
         suffix = f"{at}#{secrets.token_hex(4)}"
-        withdrawal = WithdrawalItem(lead_pk(lead.lead_id), WITHDRAWAL_PREFIX + suffix, lead_id=lead.lead_id,
-                                    withdrawn_at=at, method=method, ip=ip, user_agent=user_agent)
-        activity = ActivityItem(lead_pk(lead.lead_id), f"{ACTIVITY_PREFIX}{at}#unsubscribed#{suffix[-8:]}",
-                                lead_id=lead.lead_id, type="unsubscribed", at=at, source="unsubscribe",
-                                data={"method": method})
+        withdrawal = WithdrawalItem(
+            lead_pk(lead.lead_id),
+            WITHDRAWAL_PREFIX + suffix,
+            lead_id=lead.lead_id,
+            withdrawn_at=at,
+            method=method,
+            ip=ip,
+            user_agent=user_agent,
+        )
+        activity = ActivityItem(
+            lead_pk(lead.lead_id),
+            f"{ACTIVITY_PREFIX}{at}#unsubscribed#{suffix[-8:]}",
+            lead_id=lead.lead_id,
+            type="unsubscribed",
+            at=at,
+            source="unsubscribe",
+            data={"method": method},
+        )
         actions = [LeadItem.status.set("unsubscribed"), LeadItem.unsubscribed_at.set(at), LeadItem.updated_at.set(at)]
         return self._stop(lead, actions, LeadItem.status != "unsubscribed", [withdrawal, activity])
 
@@ -54,13 +68,26 @@ class OptOutStore:
         """Mark the lead suppressed with an activity saying why; False if it
         was suppressed already (the first reason stays)."""
         digest = hashlib.sha256(f"{reason}#{source}".encode()).hexdigest()[:8]
-        activity = ActivityItem(lead_pk(lead.lead_id), f"{ACTIVITY_PREFIX}{at}#suppressed#{digest}",
-                                lead_id=lead.lead_id, type="suppressed", at=at, source="ses",
-                                data={"reason": reason})
-        actions = [LeadItem.suppressed.set(True), LeadItem.suppressed_reason.set(reason),
-                   LeadItem.suppressed_at.set(at)]
-        return self._stop(lead, actions, LeadItem.suppressed.does_not_exist() | (LeadItem.suppressed == False),  # noqa: E712
-                          [activity])
+        activity = ActivityItem(
+            lead_pk(lead.lead_id),
+            f"{ACTIVITY_PREFIX}{at}#suppressed#{digest}",
+            lead_id=lead.lead_id,
+            type="suppressed",
+            at=at,
+            source="ses",
+            data={"reason": reason},
+        )
+        actions = [
+            LeadItem.suppressed.set(True),
+            LeadItem.suppressed_reason.set(reason),
+            LeadItem.suppressed_at.set(at),
+        ]
+        return self._stop(
+            lead,
+            actions,
+            LeadItem.suppressed.does_not_exist() | (LeadItem.suppressed == False),  # noqa: E712
+            [activity],
+        )
 
     @staticmethod
     def _stop(lead: LeadItem, actions: list, condition, records: list) -> bool:
@@ -75,8 +102,12 @@ class OptOutStore:
             with transaction() as tx:
                 # the version is bumped, not checked: these writes touch no
                 # field a concurrent writer computes from what it read
-                tx.update(LeadItem(pk, LEAD_SK, version=lead.version), actions,
-                          condition=LeadItem.pk.exists() & condition, add_version_condition=False)
+                tx.update(
+                    LeadItem(pk, LEAD_SK, version=lead.version),
+                    actions,
+                    condition=LeadItem.pk.exists() & condition,
+                    add_version_condition=False,
+                )
                 for record in records:
                     tx.save(record, condition=type(record).sk.does_not_exist())
         except TransactWriteError as error:
@@ -103,8 +134,13 @@ class OptOutStore:
     @staticmethod
     def add_soft_bounce(address_key: str, at: str, message_id: str, expires_at: int) -> bool:
         """False if this message's bounce to this address was counted before."""
-        item = SoftBounceItem(SUPPRESS_PREFIX + address_key, f"{SOFT_BOUNCE_PREFIX}{at}#{message_id}",
-                              at=at, message_id=message_id, expires_at=expires_at)
+        item = SoftBounceItem(
+            SUPPRESS_PREFIX + address_key,
+            f"{SOFT_BOUNCE_PREFIX}{at}#{message_id}",
+            at=at,
+            message_id=message_id,
+            expires_at=expires_at,
+        )
         return _conditional_put(item, SoftBounceItem.sk.does_not_exist())
 
     @staticmethod
@@ -112,6 +148,8 @@ class OptOutStore:
         """Soft bounces with since <= at <= until: one Query on the address's
         partition (bounded by the threshold in practice)."""
         upper = f"{SOFT_BOUNCE_PREFIX}{until}#\uffff"
-        return SoftBounceItem.count(SUPPRESS_PREFIX + address_key,
-                                    SoftBounceItem.sk.between(SOFT_BOUNCE_PREFIX + since, upper),
-                                    consistent_read=True)
+        return SoftBounceItem.count(
+            SUPPRESS_PREFIX + address_key,
+            SoftBounceItem.sk.between(SOFT_BOUNCE_PREFIX + since, upper),
+            consistent_read=True,
+        )

@@ -2,9 +2,11 @@
 PynamoDB models cannot say: counters with attribute names chosen at run time
 and deletes of items whose kind we do not know. It reuses the models'
 connection (a new botocore client costs ~0.2 s on a cold start)."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..stream.changes import _image
 from .models import LeadItem

@@ -10,12 +10,14 @@ in it) are added in the same transaction as the change they count, so a
 redelivered message or an overlapping run counts nothing twice. Low-level
 calls (the models' client) because the conditions and the day item's
 histogram attributes are dynamic."""
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -23,7 +25,17 @@ from botocore.exceptions import ClientError
 from ..clock import iso
 from ..routing.assignment import OFFERED, Assignment
 from ..routing.reps import Rep
-from .models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_PREFIX, LEAD_SK, REP_PK, REP_PREFIX, SPEED_PK, LeadItem, lead_pk
+from .models import (
+    ACTIVITY_PREFIX,
+    ASSIGNMENT_PREFIX,
+    LEAD_PREFIX,
+    LEAD_SK,
+    REP_PK,
+    REP_PREFIX,
+    SPEED_PK,
+    LeadItem,
+    lead_pk,
+)
 
 SLA_SHARDS = 4
 _SLA_PREFIX = "SLA#"
@@ -31,8 +43,18 @@ _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
 _ASSIGNMENT_FIELDS = tuple(Assignment.__dataclass_fields__)
 _REP_FIELDS = tuple(Rep.__dataclass_fields__)
-_LEAD_NAMES = ("lead_id", "email", "status", "stage", "form_id", "profile", "attribution", "score", "temperature",
-               "score_breakdown")
+_LEAD_NAMES = (
+    "lead_id",
+    "email",
+    "status",
+    "stage",
+    "form_id",
+    "profile",
+    "attribution",
+    "score",
+    "temperature",
+    "score_breakdown",
+)
 _LEAD_FIELDS = ", ".join(f"#{n}" for n in _LEAD_NAMES)
 
 
@@ -97,10 +119,16 @@ def _rep(item: Mapping[str, Any]) -> Rep:
     return Rep(**data)
 
 
-def _update(key: Mapping[str, str], sets: Mapping[str, Any], removes: Iterable[str] = (),
-            adds: Mapping[str, int] | None = None, condition: str | None = None,
-            condition_values: Mapping[str, Any] | None = None, appends: Mapping[str, list] | None = None,
-            condition_names: Mapping[str, str] | None = None) -> dict:
+def _update(
+    key: Mapping[str, str],
+    sets: Mapping[str, Any],
+    removes: Iterable[str] = (),
+    adds: Mapping[str, int] | None = None,
+    condition: str | None = None,
+    condition_values: Mapping[str, Any] | None = None,
+    appends: Mapping[str, list] | None = None,
+    condition_names: Mapping[str, str] | None = None,
+) -> dict:
     """One Update operation (for a transaction or update_item)."""
     names, values, parts = {}, {}, []
     set_parts = []
@@ -145,13 +173,24 @@ def _claim(rep_id: str, at: str, bounded: bool) -> dict:
         condition += " AND open_count < #capacity AND out_of_office = :no"
         values[":no"] = False
         names["#capacity"] = "capacity"  # a reserved word
-    return _update({"pk": REP_PK, "sk": REP_PREFIX + rep_id}, {"last_assigned_at": at}, adds={"open_count": 1},
-                   condition=condition, condition_values=values, condition_names=names)
+    return _update(
+        {"pk": REP_PK, "sk": REP_PREFIX + rep_id},
+        {"last_assigned_at": at},
+        adds={"open_count": 1},
+        condition=condition,
+        condition_values=values,
+        condition_names=names,
+    )
 
 
 def _release(rep_id: str) -> dict:
-    return _update({"pk": REP_PK, "sk": REP_PREFIX + rep_id}, {}, adds={"open_count": -1},
-                   condition="open_count > :zero", condition_values={":zero": 0})
+    return _update(
+        {"pk": REP_PK, "sk": REP_PREFIX + rep_id},
+        {},
+        adds={"open_count": -1},
+        condition="open_count > :zero",
+        condition_values={":zero": 0},
+    )
 
 
 def _count(day: str, counters: Mapping[str, int]) -> dict:
@@ -198,17 +237,22 @@ class RoutingStore:
         found, start = [], None
         while True:
             kwargs = {"ExclusiveStartKey": start} if start else {}
-            page = self._client.query(TableName=self._table, KeyConditionExpression="pk = :pk",
-                                      ExpressionAttributeValues=_values({":pk": REP_PK}), ConsistentRead=True,
-                                      **kwargs)
+            page = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues=_values({":pk": REP_PK}),
+                ConsistentRead=True,
+                **kwargs,
+            )
             found += [_rep(_item(raw)) for raw in page.get("Items", [])]
             start = page.get("LastEvaluatedKey")
             if not start:
                 return found
 
     def rep(self, rep_id: str) -> Rep | None:
-        raw = self._client.get_item(TableName=self._table, Key=_values({"pk": REP_PK, "sk": REP_PREFIX + rep_id}),
-                                    ConsistentRead=True).get("Item")
+        raw = self._client.get_item(
+            TableName=self._table, Key=_values({"pk": REP_PK, "sk": REP_PREFIX + rep_id}), ConsistentRead=True
+        ).get("Item")
         return _rep(_item(raw)) if raw else None
 
     def put_rep(self, rep_id: str, fields: Mapping[str, Any], at: str) -> bool:
@@ -216,17 +260,24 @@ class RoutingStore:
         True if the rep is new."""
         sets = {k: v for k, v in fields.items() if v is not None}
         removes = [k for k, v in fields.items() if v is None]
-        operation = _update({"pk": REP_PK, "sk": REP_PREFIX + rep_id}, {**sets, "rep_id": rep_id, "updated_at": at},
-                            removes=removes, adds={"open_count": 0})
+        operation = _update(
+            {"pk": REP_PK, "sk": REP_PREFIX + rep_id},
+            {**sets, "rep_id": rep_id, "updated_at": at},
+            removes=removes,
+            adds={"open_count": 0},
+        )
         old = self._client.update_item(TableName=self._table, ReturnValues="UPDATED_OLD", **operation)
         return "rep_id" not in old.get("Attributes", {})
 
     def delete_rep(self, rep_id: str) -> None:
         """Raises UnknownRep, RepBusy (open assignments would lose their counter)."""
         try:
-            self._client.delete_item(TableName=self._table, Key=_values({"pk": REP_PK, "sk": REP_PREFIX + rep_id}),
-                                     ConditionExpression="attribute_exists(pk) AND open_count = :zero",
-                                     ExpressionAttributeValues=_values({":zero": 0}))
+            self._client.delete_item(
+                TableName=self._table,
+                Key=_values({"pk": REP_PK, "sk": REP_PREFIX + rep_id}),
+                ConditionExpression="attribute_exists(pk) AND open_count = :zero",
+                ExpressionAttributeValues=_values({":zero": 0}),
+            )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
@@ -234,15 +285,19 @@ class RoutingStore:
 
     # --- assignments -------------------------------------------------------------
     def assignment(self, lead_id: str, key: str) -> Assignment | None:
-        raw = self._client.get_item(TableName=self._table, Key=_values({"pk": lead_pk(lead_id), "sk": assignment_sk(key)}),
-                                    ConsistentRead=True).get("Item")
+        raw = self._client.get_item(
+            TableName=self._table, Key=_values({"pk": lead_pk(lead_id), "sk": assignment_sk(key)}), ConsistentRead=True
+        ).get("Item")
         return _assignment(_item(raw)) if raw else None
 
     def assignments(self, lead_id: str) -> list[Assignment]:
         """The lead's assignments, oldest first (one Query on the sort key)."""
-        page = self._client.query(TableName=self._table, KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
-                                  ExpressionAttributeValues=_values({":pk": lead_pk(lead_id), ":p": ASSIGNMENT_PREFIX}),
-                                  ConsistentRead=True)
+        page = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+            ExpressionAttributeValues=_values({":pk": lead_pk(lead_id), ":p": ASSIGNMENT_PREFIX}),
+            ConsistentRead=True,
+        )
         return [_assignment(_item(raw)) for raw in page.get("Items", [])]
 
     def create(self, a: Assignment, bounded: bool) -> None:
@@ -250,37 +305,64 @@ class RoutingStore:
         Raises AlreadyAssigned, RepUnavailable."""
         sla, _ = _sla_fields(a)
         item = {k: v for k, v in a.view().items() if v is not None}
-        put = {"Item": _values({**_assignment_key(a), **item, **sla}),
-               "ConditionExpression": "attribute_not_exists(pk)"}
-        codes = self._transact([("Put", put), ("Update", _claim(a.rep_id, a.offered_at, bounded)),
-                                ("Update", _count(a.sql_at[:10], {"sqls": 1}))])
+        put = {
+            "Item": _values({**_assignment_key(a), **item, **sla}),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        codes = self._transact(
+            [
+                ("Put", put),
+                ("Update", _claim(a.rep_id, a.offered_at, bounded)),
+                ("Update", _count(a.sql_at[:10], {"sqls": 1})),
+            ]
+        )
         if codes and codes[0]:
             raise AlreadyAssigned()
         if codes:
             raise RepUnavailable(a.rep_id)
 
     @staticmethod
-    def _change(current: Assignment, sets: Mapping[str, Any], removes: Iterable[str] = (),
-                appends: Mapping[str, list] | None = None, status: str | None = None) -> dict:
+    def _change(
+        current: Assignment,
+        sets: Mapping[str, Any],
+        removes: Iterable[str] = (),
+        appends: Mapping[str, list] | None = None,
+        status: str | None = None,
+    ) -> dict:
         """An update of the assignment, valid only on the state that was read."""
-        return _update(_assignment_key(current), sets, removes, appends=appends,
-                       condition="#offer = :offer AND #status = :status",
-                       condition_values={":offer": current.offer, ":status": status or current.status},
-                       condition_names={"#offer": "offer", "#status": "status"})
+        return _update(
+            _assignment_key(current),
+            sets,
+            removes,
+            appends=appends,
+            condition="#offer = :offer AND #status = :status",
+            condition_values={":offer": current.offer, ":status": status or current.status},
+            condition_names={"#offer": "offer", "#status": "status"},
+        )
 
     def reoffer(self, current: Assignment, new: Assignment, bounded: bool, event: Mapping[str, Any]) -> None:
         """Takes the offer back from the current rep (freeing capacity) and
         gives it to the next. Raises StaleAssignment, RepUnavailable."""
         sla, removes = _sla_fields(new)
-        sets = {"rep_id": new.rep_id, "how": new.how, "reason": new.reason, "offer": new.offer,
-                "offered_at": new.offered_at, "reassignments": new.reassignments, "tried": list(new.tried), **sla}
+        sets = {
+            "rep_id": new.rep_id,
+            "how": new.how,
+            "reason": new.reason,
+            "offer": new.offer,
+            "offered_at": new.offered_at,
+            "reassignments": new.reassignments,
+            "tried": list(new.tried),
+            **sla,
+        }
         if new.sla_due_at is None:
             removes.append("sla_due_at")
-        codes = self._transact([
-            ("Update", self._change(current, sets, sorted(set(removes)), appends={"history": [event]})),
-            ("Update", _release(current.rep_id)),
-            ("Update", _claim(new.rep_id, new.offered_at, bounded)),
-        ])
+        codes = self._transact(
+            [
+                ("Update", self._change(current, sets, sorted(set(removes)), appends={"history": [event]})),
+                ("Update", _release(current.rep_id)),
+                ("Update", _claim(new.rep_id, new.offered_at, bounded)),
+            ]
+        )
         if codes and codes[0]:
             raise StaleAssignment()
         if codes and codes[2]:
@@ -305,16 +387,23 @@ class RoutingStore:
     def accept(self, a: Assignment, at: str, counters: Mapping[str, int]) -> None:
         """Raises StaleAssignment."""
         sets = {"status": "accepted", "accepted_at": at}
-        change = self._change(a, sets, ["sla_due_at", "sla_shard"], appends={"history": [a.event(at, "accepted")]},
-                              status=OFFERED)
+        change = self._change(
+            a, sets, ["sla_due_at", "sla_shard"], appends={"history": [a.event(at, "accepted")]}, status=OFFERED
+        )
         if self._transact([("Update", change), ("Update", _count(a.sql_at[:10], counters))]):
             raise StaleAssignment()
 
     def record_outcome(self, a: Assignment, outcome: str, at: str, closes: bool) -> None:
         """An outcome; a closing one frees the rep's capacity. Raises StaleAssignment."""
         sets = {"outcome": outcome, **({"status": "closed", "closed_at": at} if closes else {})}
-        operations = [("Update", self._change(a, sets, ["sla_due_at", "sla_shard"],
-                                              appends={"history": [a.event(at, "outcome", outcome=outcome)]}))]
+        operations = [
+            (
+                "Update",
+                self._change(
+                    a, sets, ["sla_due_at", "sla_shard"], appends={"history": [a.event(at, "outcome", outcome=outcome)]}
+                ),
+            )
+        ]
         if closes:
             operations.append(("Update", _release(a.rep_id)))
         if self._transact(operations):
@@ -322,36 +411,49 @@ class RoutingStore:
 
     def stop_sla(self, a: Assignment, at: str, why: str) -> None:
         """Leaves the SLA index (nobody left to reassign to)."""
-        change = self._change(a, {}, ["sla_due_at", "sla_shard"], appends={"history": [a.event(at, "sla stopped",
-                                                                                                detail=why)]})
+        change = self._change(
+            a, {}, ["sla_due_at", "sla_shard"], appends={"history": [a.event(at, "sla stopped", detail=why)]}
+        )
         if self._transact([("Update", change)]):
             raise StaleAssignment()
 
     def due(self, shard: int, now: datetime, limit: int) -> list[tuple[str, str]]:
         """(lead id, assignment key) of offers whose SLA ran out, oldest first."""
-        page = self._client.query(TableName=self._table, IndexName="sla",
-                                  KeyConditionExpression="sla_shard = :s AND sla_due_at <= :now",
-                                  ExpressionAttributeValues=_values({":s": f"{_SLA_PREFIX}{shard}", ":now": iso(now)}),
-                                  Limit=limit)
+        page = self._client.query(
+            TableName=self._table,
+            IndexName="sla",
+            KeyConditionExpression="sla_shard = :s AND sla_due_at <= :now",
+            ExpressionAttributeValues=_values({":s": f"{_SLA_PREFIX}{shard}", ":now": iso(now)}),
+            Limit=limit,
+        )
         found = []
         for raw in page.get("Items", []):
             item = _item(raw)
-            found.append((item["pk"][len(LEAD_PREFIX):], item["sk"][len(ASSIGNMENT_PREFIX):]))
+            found.append((item["pk"][len(LEAD_PREFIX) :], item["sk"][len(ASSIGNMENT_PREFIX) :]))
         return found
 
     # --- the lead, as routing and the rep's mail see it ----------------------------
     def lead(self, lead_id: str) -> dict[str, Any] | None:
-        raw = self._client.get_item(TableName=self._table, Key=_values({"pk": lead_pk(lead_id), "sk": LEAD_SK}),
-                                    ConsistentRead=True, ProjectionExpression=_LEAD_FIELDS,
-                                    ExpressionAttributeNames={f"#{n}": n for n in _LEAD_NAMES}).get("Item")
+        raw = self._client.get_item(
+            TableName=self._table,
+            Key=_values({"pk": lead_pk(lead_id), "sk": LEAD_SK}),
+            ConsistentRead=True,
+            ProjectionExpression=_LEAD_FIELDS,
+            ExpressionAttributeNames={f"#{n}": n for n in _LEAD_NAMES},
+        ).get("Item")
         return _item(raw) if raw else None
 
     def recent_activities(self, lead_id: str, count: int) -> list[dict[str, Any]]:
         """The newest activities, newest first (one Query, backwards)."""
-        page = self._client.query(TableName=self._table, KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
-                                  ExpressionAttributeValues=_values({":pk": lead_pk(lead_id), ":p": ACTIVITY_PREFIX}),
-                                  ProjectionExpression="#t, #a, #s", ScanIndexForward=False, Limit=count,
-                                  ExpressionAttributeNames={"#t": "type", "#a": "at", "#s": "source"})
+        page = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+            ExpressionAttributeValues=_values({":pk": lead_pk(lead_id), ":p": ACTIVITY_PREFIX}),
+            ProjectionExpression="#t, #a, #s",
+            ScanIndexForward=False,
+            Limit=count,
+            ExpressionAttributeNames={"#t": "type", "#a": "at", "#s": "source"},
+        )
         return [_item(raw) for raw in page.get("Items", [])]
 
     # --- speed to lead -------------------------------------------------------------
@@ -360,9 +462,12 @@ class RoutingStore:
         found, start = [], None
         while True:
             kwargs = {"ExclusiveStartKey": start} if start else {}
-            page = self._client.query(TableName=self._table, KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
-                                      ExpressionAttributeValues=_values({":pk": SPEED_PK, ":a": first, ":b": last}),
-                                      **kwargs)
+            page = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
+                ExpressionAttributeValues=_values({":pk": SPEED_PK, ":a": first, ":b": last}),
+                **kwargs,
+            )
             for raw in page.get("Items", []):
                 item = _item(raw)
                 found.append({k: v for k, v in item.items() if k not in ("pk", "sk")})

@@ -1,6 +1,7 @@
 """Scoring's reads and writes on the single table: a lead with the activities
 that can count, the score write (optimistic locking, stage-change items in
 the same transaction) and the sparse rescore index."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +14,16 @@ from ..scoring.plan import ScoredLead, ScoreWrite
 from ..scoring.rules import Activity
 from .errors import VersionConflict
 from .leads import plain, reasons, transaction
-from .models import ACTIVITY_PREFIX, LEAD_PREFIX, LEAD_SK, STAGE_PREFIX, ActivityItem, LeadItem, StageChangeItem, lead_pk
+from .models import (
+    ACTIVITY_PREFIX,
+    LEAD_PREFIX,
+    LEAD_SK,
+    STAGE_PREFIX,
+    ActivityItem,
+    LeadItem,
+    StageChangeItem,
+    lead_pk,
+)
 
 RESCORE_SHARDS = 8
 _SHARD_PREFIX = "RESCORE#"
@@ -33,8 +43,11 @@ def _scored(item: LeadItem) -> dict | None:
     if item.score is None:
         return None
     return {
-        "total": item.score, "fit": item.fit_score, "engagement": item.engagement_score,
-        "temperature": item.temperature, "breakdown": plain(item.score_breakdown or []),
+        "total": item.score,
+        "fit": item.fit_score,
+        "engagement": item.engagement_score,
+        "temperature": item.temperature,
+        "breakdown": plain(item.score_breakdown or []),
     }
 
 
@@ -48,8 +61,14 @@ class ScoreStore:
         if item is None:
             return None
         return ScoredLead(
-            lead_id=lead_id, version=item.version, status=item.status, stage=item.stage, email=item.email,
-            profile=plain(item.profile), scored=_scored(item), rescore_at=item.rescore_at,
+            lead_id=lead_id,
+            version=item.version,
+            status=item.status,
+            stage=item.stage,
+            email=item.email,
+            profile=plain(item.profile),
+            scored=_scored(item),
+            rescore_at=item.rescore_at,
             recycled_at=item.recycled_at,
         )
 
@@ -59,8 +78,10 @@ class ScoreStore:
         now = epoch(self._clock.now())
         found = []
         for item in ActivityItem.query(
-            lead_pk(lead_id), ActivityItem.sk.between(ACTIVITY_PREFIX + iso(since), ACTIVITY_PREFIX + "~"),
-            consistent_read=True, attributes_to_get=_ACTIVITY_FIELDS,
+            lead_pk(lead_id),
+            ActivityItem.sk.between(ACTIVITY_PREFIX + iso(since), ACTIVITY_PREFIX + "~"),
+            consistent_read=True,
+            attributes_to_get=_ACTIVITY_FIELDS,
         ):
             if item.expires_at is None or item.expires_at > now:  # past its TTL: as good as deleted
                 found.append(Activity(item.type, datetime.fromisoformat(item.at), item.flagged))
@@ -78,14 +99,16 @@ class ScoreStore:
                 LeadItem.fit_score.set(result.fit),
                 LeadItem.engagement_score.set(result.engagement),
                 LeadItem.temperature.set(result.temperature),
-                LeadItem.score_breakdown.set([
-                    {"rule": c.rule, "kind": c.kind, "points": c.points, "detail": c.detail}
-                    for c in result.breakdown]),
+                LeadItem.score_breakdown.set(
+                    [{"rule": c.rule, "kind": c.kind, "points": c.points, "detail": c.detail} for c in result.breakdown]
+                ),
                 LeadItem.scored_at.set(write.at),
             ]
         if write.rescore_at:
-            actions += [LeadItem.rescore_shard.set(rescore_shard(lead.lead_id)),
-                        LeadItem.rescore_at.set(write.rescore_at)]
+            actions += [
+                LeadItem.rescore_shard.set(rescore_shard(lead.lead_id)),
+                LeadItem.rescore_at.set(write.rescore_at),
+            ]
         else:
             actions += [LeadItem.rescore_shard.remove(), LeadItem.rescore_at.remove()]
         if write.recycled_at:
@@ -97,8 +120,12 @@ class ScoreStore:
             # twice), returning nothing (Model.update would return the item)
             try:
                 LeadItem._get_connection().update_item(
-                    pk, range_key=LEAD_SK, actions=[*actions, LeadItem.version.add(1)],
-                    condition=LeadItem.version == lead.version, return_values="NONE")
+                    pk,
+                    range_key=LEAD_SK,
+                    actions=[*actions, LeadItem.version.add(1)],
+                    condition=LeadItem.version == lead.version,
+                    return_values="NONE",
+                )
             except UpdateError as error:
                 if error.cause_response_code == "ConditionalCheckFailedException":
                     raise VersionConflict() from None
@@ -110,11 +137,19 @@ class ScoreStore:
                 tx.update(lead_item, actions)
                 # the lead's version check already makes this unique; the
                 # condition keeps an immutable record immutable regardless
-                tx.save(StageChangeItem(
-                    pk, stage_change_sk(write.at, change.to_stage), lead_id=lead.lead_id,
-                    from_stage=change.from_stage, to_stage=change.to_stage, at=write.at, reason=change.reason,
-                    score=write.score.total if write.score else (lead.scored or {}).get("total"),
-                ), condition=StageChangeItem.sk.does_not_exist())
+                tx.save(
+                    StageChangeItem(
+                        pk,
+                        stage_change_sk(write.at, change.to_stage),
+                        lead_id=lead.lead_id,
+                        from_stage=change.from_stage,
+                        to_stage=change.to_stage,
+                        at=write.at,
+                        reason=change.reason,
+                        score=write.score.total if write.score else (lead.scored or {}).get("total"),
+                    ),
+                    condition=StageChangeItem.sk.does_not_exist(),
+                )
         except TransactWriteError as error:
             if "ConditionalCheckFailed" in reasons(error):
                 raise VersionConflict() from None
@@ -123,5 +158,9 @@ class ScoreStore:
     @staticmethod
     def due(shard: int, now: datetime, limit: int) -> list[str]:
         """Lead ids in one rescore shard whose rescore time has come."""
-        return [item.pk[len(LEAD_PREFIX):] for item in LeadItem.rescore_index.query(
-            f"{_SHARD_PREFIX}{shard}", LeadItem.rescore_at <= iso(now), limit=limit)]
+        return [
+            item.pk[len(LEAD_PREFIX) :]
+            for item in LeadItem.rescore_index.query(
+                f"{_SHARD_PREFIX}{shard}", LeadItem.rescore_at <= iso(now), limit=limit
+            )
+        ]

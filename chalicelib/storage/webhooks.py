@@ -1,4 +1,5 @@
 """Delivery records of integration webhooks, in the lead's partition."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,12 +21,22 @@ class WebhookStore:
         nothing written back), or a claim a crash left behind (posted again:
         receivers deduplicate by event id). False once delivered or failed."""
         pk = lead_pk(lead_id)
-        record = WebhookDeliveryItem(pk, _sk(event["id"], url), lead_id=lead_id, event_id=event["id"],
-                                     event_type=event["type"], url=url, status="claimed", at=at)
+        record = WebhookDeliveryItem(
+            pk,
+            _sk(event["id"], url),
+            lead_id=lead_id,
+            event_id=event["id"],
+            event_type=event["type"],
+            url=url,
+            status="claimed",
+            at=at,
+        )
         try:
             with transaction() as tx:
-                tx.save(record, condition=WebhookDeliveryItem.sk.does_not_exist()
-                        | (WebhookDeliveryItem.status == "claimed"))
+                tx.save(
+                    record,
+                    condition=WebhookDeliveryItem.sk.does_not_exist() | (WebhookDeliveryItem.status == "claimed"),
+                )
                 tx.condition_check(LeadItem, pk, LEAD_SK, condition=LeadItem.sk.exists())
         except TransactWriteError as error:
             if "ConditionalCheckFailed" in reasons(error):
@@ -33,12 +44,15 @@ class WebhookStore:
             raise
         return True
 
-    def record(self, lead_id: str, event_id: str, url: str, delivered: bool, attempts: int,
-               error: str | None, at: str) -> None:
+    def record(
+        self, lead_id: str, event_id: str, url: str, delivered: bool, attempts: int, error: str | None, at: str
+    ) -> None:
         WebhookDeliveryItem(lead_pk(lead_id), _sk(event_id, url)).update(
-            [WebhookDeliveryItem.status.set("delivered" if delivered else "failed"),
-             WebhookDeliveryItem.attempts.set(attempts),
-             WebhookDeliveryItem.error.set(error) if error else WebhookDeliveryItem.error.remove(),
-             WebhookDeliveryItem.at.set(at)],
+            [
+                WebhookDeliveryItem.status.set("delivered" if delivered else "failed"),
+                WebhookDeliveryItem.attempts.set(attempts),
+                WebhookDeliveryItem.error.set(error) if error else WebhookDeliveryItem.error.remove(),
+                WebhookDeliveryItem.at.set(at),
+            ],
             condition=WebhookDeliveryItem.sk.exists(),
         )

@@ -1,10 +1,12 @@
 """DynamoDB stream records (Lambda's shape) as plain changes."""
+
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from boto3.dynamodb.types import Binary, TypeDeserializer
 
@@ -44,7 +46,9 @@ def _image(raw: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if raw is None:
         return None
     # Lambda delivers binary attributes base64-encoded
-    decoded = {k: ({"B": base64.b64decode(v["B"])} if "B" in v and isinstance(v["B"], str) else v) for k, v in raw.items()}
+    decoded = {
+        k: ({"B": base64.b64decode(v["B"])} if "B" in v and isinstance(v["B"], str) else v) for k, v in raw.items()
+    }
     return {k: _plain(_deserializer.deserialize(v)) for k, v in decoded.items()}
 
 

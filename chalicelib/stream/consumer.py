@@ -3,11 +3,13 @@ reaction that wants it. On the first failure it stops and reports that record
 (Lambda retries the shard from there; later records would be redelivered
 anyway, so handling them now would only do work twice). Reactions are
 idempotent, so a retried batch changes nothing that was already done."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from .changes import Change, change_from_record
 

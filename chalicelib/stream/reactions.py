@@ -1,9 +1,10 @@
 """Which stream changes lead to what. Each reaction is idempotent and ignores
 the consumer's own writes by looking only at the changes it is for."""
+
 from __future__ import annotations
 
-from ..storage.models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_SK, OPT_IN_PREFIX, STAGE_PREFIX
 from ..analytics.service import is_transition
+from ..storage.models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_SK, OPT_IN_PREFIX, STAGE_PREFIX
 from .changes import Change
 from .consumer import Reaction
 
@@ -27,13 +28,22 @@ def _became_sql(change: Change) -> bool:
 def _offered_anew(change: Change) -> bool:
     """A reassignment (decline, SLA) moved the offer on: the new rep must hear.
     The first offer is notified by the router that made it."""
-    return (change.event == "MODIFY" and change.sk.startswith(ASSIGNMENT_PREFIX) and change.changed("offer")
-            and change.new.get("status") == "offered")
+    return (
+        change.event == "MODIFY"
+        and change.sk.startswith(ASSIGNMENT_PREFIX)
+        and change.changed("offer")
+        and change.new.get("status") == "offered"
+    )
+
+
 def _nurture_input_changed(change: Change) -> bool:
     """What enrolment and exit depend on changed (confirmation, stage,
     profile, unsubscribing, suppression). Nurture's own writes change none."""
-    return change.sk == LEAD_SK and change.new is not None and change.changed(
-        "status", "stage", "suppressed", "profile", "form_id", "locale")
+    return (
+        change.sk == LEAD_SK
+        and change.new is not None
+        and change.changed("status", "stage", "suppressed", "profile", "form_id", "locale")
+    )
 
 
 def reactions(services) -> list[Reaction]:
@@ -52,6 +62,7 @@ def reactions(services) -> list[Reaction]:
 
     def queue_offer(change: Change):
         return f"queued {services.routing_queue.send(change.new['lead_id'], change.new['key'], change.new['offer'])}"
+
     def enrol_or_exit(change: Change):
         return services.nurture.reconcile(change.new["lead_id"])
 

@@ -3,6 +3,7 @@ BatchProcessor), so one bad message is reported as the batch's only failure
 and redelivered alone; after the queue's maxReceiveCount it moves to the
 dead-letter queue (infra/resources.yaml). Every write is conditional, so a
 redelivered message changes nothing."""
+
 from __future__ import annotations
 
 import logging

@@ -9,6 +9,7 @@ exists, its `suppressed` flag (found by the lead id derived from the address:
 a GetItem, no scan). A redelivered notification finds both written and
 changes nothing; one that died between the two writes completes the second.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -60,8 +61,10 @@ class Suppression:
         new_entry = self._store.add_suppression(address_key(self._lead_key, email), reason, at, source)
         lead = self._leads.get(lead_id_for(email, self._lead_key))
         marked = lead is not None and self._store.suppress_lead(lead, reason, at, source or reason)
-        return (f"{reason}: entry {'written' if new_entry else 'existed'}, "
-                f"lead {'marked' if marked else 'absent or marked before'}")
+        return (
+            f"{reason}: entry {'written' if new_entry else 'existed'}, "
+            f"lead {'marked' if marked else 'absent or marked before'}"
+        )
 
     def _soft_bounce(self, email: str, feedback: Feedback) -> str:
         key = address_key(self._lead_key, email)

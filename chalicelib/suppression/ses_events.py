@@ -11,6 +11,7 @@ uses raw message delivery. Only bounces and complaints matter here:
   activities, and counting SES's too would count each twice.
 - Rendering Failure, Subscription: not about a recipient's address either.
 """
+
 from __future__ import annotations
 
 import json

@@ -7,10 +7,11 @@ editing a URL (no open redirect). Tokens carry the lead id, the mail id and
 the send time (to spot scanners that fetch links right after delivery),
 never an address. They do not expire: old mails' links keep working, and
 signing keys rotate by key id."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from ..tokens import InvalidToken
@@ -49,8 +50,7 @@ def click_url(signer, public_url: str, lead_id: str, mail_id: str, sent_at: date
 def _read(signer, token: str, purpose: str, now: datetime) -> TrackedHit:
     body = signer.verify(token, purpose, now)
     try:
-        return TrackedHit(str(body["l"]), str(body["m"]), datetime.fromtimestamp(int(body["s"]), timezone.utc),
-                          body.get("u"))
+        return TrackedHit(str(body["l"]), str(body["m"]), datetime.fromtimestamp(int(body["s"]), UTC), body.get("u"))
     except (KeyError, TypeError, ValueError):
         raise InvalidToken("malformed") from None
 

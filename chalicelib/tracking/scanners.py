@@ -2,6 +2,7 @@
 Proofpoint, Defender Safe Links, ...) fetch every link of a mail right after
 delivery, and prefetchers load images; their hits are kept for the record
 but earn no points."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,6 @@
 """`POST /events` (public, CORS per the playbook) and the admin routes that
 add server-side activities and edit a lead's profile."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,9 @@ def post_event(services, request) -> object:
 
 
 def preflight(services, request) -> object:
-    return empty_response(204, cors_headers(request.headers.get("origin"),
-                                            services.playbook.activities.allowed_origins))
+    return empty_response(
+        204, cors_headers(request.headers.get("origin"), services.playbook.activities.allowed_origins)
+    )
 
 
 def add_activity(services, lead_id: str, request) -> object:

@@ -1,4 +1,5 @@
 """Admin routes' HTTP side (the authorizer has already let the caller in)."""
+
 from __future__ import annotations
 
 from email_validator import EmailNotValidError
@@ -84,8 +85,11 @@ def export_lead(services, lead_id: str) -> object:
     items = ErasureStore.partition(lead_id)
     if not items:
         raise HttpProblem(404, {"lead_id": "no such lead"})
-    return json_response(200, export_document(items, iso(services.clock.now())),
-                         {"Content-Disposition": f'attachment; filename="lead-{lead_id}.json"'})
+    return json_response(
+        200,
+        export_document(items, iso(services.clock.now())),
+        {"Content-Disposition": f'attachment; filename="lead-{lead_id}.json"'},
+    )
 
 
 def erase_lead(services, lead_id: str) -> object:

@@ -1,5 +1,6 @@
 """`GET /confirm/{token}` (a page with a button; never changes state: mail
 scanners prefetch links) and `POST /confirm/{token}` (confirms)."""
+
 from __future__ import annotations
 
 from .http import client
@@ -15,7 +16,8 @@ def _page(services, token: str, state) -> object:
     locale = form.locale if form else "en"
     public = services.settings.public_url
     html = render_page(
-        "confirm", locale,
+        "confirm",
+        locale,
         state={"valid": "confirm"}.get(state.status, state.status),
         action=f"{public}/confirm/{token}",
         resend_action=f"{public}/forms/{state.form_id}/submissions",

@@ -1,9 +1,10 @@
 """`POST /forms/{form_id}/submissions` and its CORS preflight."""
+
 from __future__ import annotations
 
+from ..capture.signup import RequestMeta
 from .http import HttpProblem, client, cors_headers, prefers_html, read_fields
 from .responses import empty_response, json_response, problem, redirect
-from ..capture.signup import RequestMeta
 
 
 def submit(services, form_id: str, request) -> object:

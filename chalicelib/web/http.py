@@ -1,10 +1,12 @@
 """HTTP details shared by handlers: body parsing, content negotiation, CORS
 and the one error shape (`{"errors": {name: message}}`)."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qs
 
 
@@ -72,12 +74,14 @@ def cors_headers(origin: str | None, allowed: Iterable[str], methods: str = "POS
     CORSConfig allows one origin), and `Vary: Origin` keeps caches honest."""
     headers = {"Vary": "Origin"}
     if origin and origin in allowed:
-        headers.update({
-            "Access-Control-Allow-Origin": origin,
-            "Access-Control-Allow-Methods": methods,
-            "Access-Control-Allow-Headers": "Content-Type",
-            "Access-Control-Max-Age": "600",
-        })
+        headers.update(
+            {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": methods,
+                "Access-Control-Allow-Headers": "Content-Type",
+                "Access-Control-Max-Age": "600",
+            }
+        )
     return headers
 
 

@@ -1,5 +1,6 @@
 """Server-rendered pages (confirmation, unsubscribe, ...): one template each,
 texts per locale, everything echoed escaped by Jinja2's autoescape."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """Reports and campaign spend over HTTP (admin and reporting scopes)."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,11 @@ def funnel_report(services, query: dict | None) -> Response:
 def funnel_picture(services, query: dict | None) -> Response:
     from ..analytics.svg import funnel_svg
 
-    return Response(body=funnel_svg(_funnel(services, query)), status_code=200,
-                    headers={"Content-Type": "image/svg+xml", "Cache-Control": "no-store", **SECURITY_HEADERS})
+    return Response(
+        body=funnel_svg(_funnel(services, query)),
+        status_code=200,
+        headers={"Content-Type": "image/svg+xml", "Cache-Control": "no-store", **SECURITY_HEADERS},
+    )
 
 
 def set_spend(services, campaign: str, raw_body: bytes | None) -> Response:

@@ -1,9 +1,11 @@
 """Chalice responses, and domain errors turned into the documented 4xx."""
+
 from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from chalice import Response
 
@@ -16,18 +18,23 @@ SECURITY_HEADERS = {
 
 
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(body=json.dumps(body), status_code=status,
-                    headers={"Content-Type": "application/json", **(headers or {})})
+    return Response(
+        body=json.dumps(body), status_code=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def html_response(status: int, html: str, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(body=html, status_code=status, headers={
-        "Content-Type": "text/html; charset=utf-8",
-        "Cache-Control": "no-store",
-        "X-Frame-Options": "DENY",
-        **SECURITY_HEADERS,
-        **(headers or {}),
-    })
+    return Response(
+        body=html,
+        status_code=status,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+            **SECURITY_HEADERS,
+            **(headers or {}),
+        },
+    )
 
 
 def empty_response(status: int, headers: Mapping[str, str] | None = None) -> Response:
@@ -64,8 +71,11 @@ def _answers() -> dict:
     return {
         InvalidSubmission: lambda e: (400, e.errors),
         UnknownForm: lambda e: (404, {"form_id": "unknown form"}),
-        RateLimited: lambda e: (429, {"rate": "too many submissions, try again later"},
-                                {"Retry-After": str(e.retry_after)}),
+        RateLimited: lambda e: (
+            429,
+            {"rate": "too many submissions, try again later"},
+            {"Retry-After": str(e.retry_after)},
+        ),
         UnknownLead: lambda e: (404, {"lead_id": "no such lead"}),
         VersionConflict: lambda e: (503, {"lead": "busy, try again"}, {"Retry-After": "1"}),
         UnknownRep: lambda e: (404, {"rep_id": "no such rep"}),

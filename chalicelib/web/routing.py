@@ -2,6 +2,7 @@
 accept / decline / outcome, the rep's signed links (GET shows a page and
 changes nothing, as mail scanners prefetch links; POST acts) and the
 speed-to-lead report."""
+
 from __future__ import annotations
 
 import json
@@ -96,8 +97,9 @@ def _page(status: int, title: str, message: str, **context) -> object:
     context.setdefault("lead", None)
     for name in ("form", "action_url", "outcome_url"):
         context.setdefault(name, None)
-    return html_response(status, render_page("rep_action", "en", title=title, message=message,
-                                             outcomes=list(OUTCOMES), **context))
+    return html_response(
+        status, render_page("rep_action", "en", title=title, message=message, outcomes=list(OUTCOMES), **context)
+    )
 
 
 def _offer(services, token: str, action: str):
@@ -119,14 +121,31 @@ def _state_page(services, token: str, a, claims, action: str, lead: dict | None)
     if not mine:
         return _page(409, "No longer yours", "This lead was reassigned or answered meanwhile.", lead=None)
     if a.status == OFFERED and action in ("accept", "decline"):
-        return _page(200, f"{action.capitalize()} this lead?", "The lead is waiting for you.", lead=shown,
-                     form=action, action_url=f"{base}/{action}")
+        return _page(
+            200,
+            f"{action.capitalize()} this lead?",
+            "The lead is waiting for you.",
+            lead=shown,
+            form=action,
+            action_url=f"{base}/{action}",
+        )
     if a.status == ACCEPTED:
         if action == "outcome":
-            return _page(200, "Record the outcome", f"You accepted this lead at {a.accepted_at}.", lead=shown,
-                         form="outcome", action_url=f"{base}/outcome")
-        return _page(200, "Accepted", f"You accepted this lead at {a.accepted_at}. Call now.", lead=shown,
-                     outcome_url=f"{base}/outcome")
+            return _page(
+                200,
+                "Record the outcome",
+                f"You accepted this lead at {a.accepted_at}.",
+                lead=shown,
+                form="outcome",
+                action_url=f"{base}/outcome",
+            )
+        return _page(
+            200,
+            "Accepted",
+            f"You accepted this lead at {a.accepted_at}. Call now.",
+            lead=shown,
+            outcome_url=f"{base}/outcome",
+        )
     if a.status == OFFERED:
         return _page(409, "Not accepted yet", "Accept the lead before recording an outcome.", lead=shown)
     return _page(200, "Closed", f"This lead's outcome: {a.outcome}.", lead=None)
@@ -152,8 +171,9 @@ def act_link(services, token: str, action: str, raw_body: bytes | None) -> objec
             return _page(200, "Declined", "Thanks: the lead goes to the next rep.")
         else:
             fields = parse_qs((raw_body or b"").decode("utf-8", "replace"))
-            a = router.record_outcome(a, (fields.get("outcome") or [""])[0], (fields.get("note") or [""])[0][:500],
-                                      claims)
+            a = router.record_outcome(
+                a, (fields.get("outcome") or [""])[0], (fields.get("note") or [""])[0][:500], claims
+            )
     except Exception as error:
         answer = problem(error)
         if answer is None:
@@ -173,5 +193,4 @@ def speed_to_lead(services, query: dict | None) -> object:
         wanted = days(start, end)
     except ValueError as error:
         raise HttpProblem(400, {"to": str(error)}) from None
-    return json_response(200, report(services.routing_store.day_counters(wanted[0], wanted[-1]), wanted[0],
-                                     wanted[-1]))
+    return json_response(200, report(services.routing_store.day_counters(wanted[0], wanted[-1]), wanted[0], wanted[-1]))

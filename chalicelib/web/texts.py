@@ -9,21 +9,21 @@ TEXTS = {
         "confirmed_intro": "Vielen Dank, Ihre Anmeldung ist bestätigt.",
         "expired_title": "Link abgelaufen",
         "expired_intro": "Dieser Bestätigungslink ist abgelaufen oder wurde durch einen neueren ersetzt. "
-                         "Fordern Sie hier einen neuen Link an:",
+        "Fordern Sie hier einen neuen Link an:",
         "invalid_title": "Ungültiger Link",
         "invalid_intro": "Dieser Bestätigungslink ist ungültig. Bitte melden Sie sich erneut auf der Seite an, "
-                         "auf der Sie sich registriert haben.",
+        "auf der Sie sich registriert haben.",
         "email_label": "E-Mail",
         "resend_button": "Neuen Link anfordern",
         "unsubscribe_subscribed_title": "E-Mails abbestellen",
         "unsubscribe_subscribed_intro": "Möchten Sie keine E-Mails mehr von uns erhalten? "
-                                        "Mit einem Klick auf die Schaltfläche melden Sie sich ab.",
+        "Mit einem Klick auf die Schaltfläche melden Sie sich ab.",
         "unsubscribe_button": "Abmelden",
         "unsubscribe_unsubscribed_title": "Abgemeldet",
         "unsubscribe_unsubscribed_intro": "Sie sind abgemeldet und erhalten keine E-Mails mehr von uns.",
         "unsubscribe_invalid_title": "Ungültiger Link",
         "unsubscribe_invalid_intro": "Dieser Abmeldelink ist ungültig. Bitte verwenden Sie den Link aus "
-                                     "einer unserer E-Mails.",
+        "einer unserer E-Mails.",
     },
     "en": {
         "confirm_title": "Confirm your subscription",

@@ -2,6 +2,7 @@
 A HEAD request gets the same answer and records nothing. A tracking failure
 never costs the person their image or their link: it is logged, and the
 answer goes out anyway."""
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,10 @@ from .responses import SECURITY_HEADERS, empty_response, html_response, redirect
 log = logging.getLogger(__name__)
 
 # the smallest transparent 1x1 GIF
-PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
-         b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+PIXEL = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
 _NO_CACHE = {"Cache-Control": "no-store, max-age=0", **SECURITY_HEADERS}
 
 

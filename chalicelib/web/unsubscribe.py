@@ -2,6 +2,7 @@
 `POST /unsubscribe/{token}` (unsubscribes; also RFC 8058 one-click, which a
 mailbox provider posts without cookies and which must not be redirected:
 the answer is a small page with 200)."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs
@@ -15,8 +16,9 @@ _STATUS = {"subscribed": 200, "unsubscribed": 200, "invalid": 404}
 
 
 def _page(services, token: str, state) -> object:
-    html = render_page("unsubscribe", state.locale, state=state.status,
-                       action=f"{services.settings.public_url}/unsubscribe/{token}")
+    html = render_page(
+        "unsubscribe", state.locale, state=state.status, action=f"{services.settings.public_url}/unsubscribe/{token}"
+    )
     return html_response(_STATUS[state.status], html)
 
 

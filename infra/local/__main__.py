@@ -1,4 +1,5 @@
 """`make run`: the whole product on the embedded local stack."""
+
 import logging
 
 from .stack import Options, run

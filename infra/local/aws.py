@@ -4,14 +4,15 @@ that notes what SES keeps to itself.
 moto stores a sent message without its tags and configuration set, which
 the mailbox shows and SES events carry (`mail.tags`); the tap reads them
 from the SendRawEmail/SendEmail request on its way in."""
+
 from __future__ import annotations
 
 import io
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app

@@ -5,6 +5,7 @@ message is exactly "Unauthorized" (the documented way to reject a bad token),
 and 403 when it returns a Deny policy. Chalice's LocalGatewayAuthorizer lets
 the exception escape as a 500; this makes it answer like API Gateway.
 """
+
 from __future__ import annotations
 
 from chalice.local import LocalGatewayAuthorizer, NotAuthorizedError

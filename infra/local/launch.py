@@ -1,6 +1,7 @@
 """Starts the local stack as a subprocess (`python -m infra.local`) on free
 ports and waits until it answers: used by the end-to-end tests and the
 benchmark, which talk to it over HTTP only."""
+
 from __future__ import annotations
 
 import os
@@ -59,8 +60,9 @@ def start_stack(log: Path, **env) -> RunningStack:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LEADFLOW_"))}
     clean.update({"LEADFLOW_PORT": str(port), "LEADFLOW_LOCAL_QUIET": "1", "PYTHONUNBUFFERED": "1", **env})
     with log.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=clean,
-                                   stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local"], cwd=ROOT, env=clean, stdout=sink, stderr=subprocess.STDOUT
+        )
     stack = RunningStack(process, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}", log)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:

@@ -1,12 +1,13 @@
 """The local mailbox: every message the app sent through the embedded SES,
 read from moto's SES backend in this process, oldest first."""
+
 from __future__ import annotations
 
 import email
 import email.policy
 import threading
-from email.utils import parseaddr
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from moto.ses.models import ses_backends
 
@@ -52,8 +53,13 @@ class Mailbox:
             message = self._parsed.get(sent.id) or self._parsed.setdefault(sent.id, self._as_dict(sent))
             if not to or any(to.lower() in r.lower() for r in message["to"]):
                 extra = self._sends.get(sent.id)
-                found.append({**message, "configuration_set": extra.configuration_set if extra else None,
-                              "tags": dict(extra.tags) if extra else {}})
+                found.append(
+                    {
+                        **message,
+                        "configuration_set": extra.configuration_set if extra else None,
+                        "tags": dict(extra.tags) if extra else {},
+                    }
+                )
         return found
 
     def message(self, message_id: str) -> dict | None:
@@ -66,8 +72,9 @@ class Mailbox:
             # moto adds the MIME To/Cc to the envelope recipients: list each once
             recipients = list({parseaddr(r)[1].lower(): r for r in reversed(sent.destinations)}.values())[::-1]
         else:  # SendEmail: moto keeps a subject and one body only
-            recipients = [a for kind in ("ToAddresses", "CcAddresses", "BccAddresses")
-                          for a in sent.destinations.get(kind, [])]
+            recipients = [
+                a for kind in ("ToAddresses", "CcAddresses", "BccAddresses") for a in sent.destinations.get(kind, [])
+            ]
             raw = _mime(sent.source, recipients, sent.subject, sent.body)
         message = email.message_from_string(raw, policy=email.policy.default)
         return {

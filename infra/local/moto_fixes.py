@@ -23,6 +23,7 @@ Query on the table (not an index) walks every item of the table in moto
 own query on a view of the table whose `all_items()` is that partition, so
 reports and lead reads on a large local table cost what they cost in AWS.
 """
+
 from __future__ import annotations
 
 import copy
@@ -88,14 +89,19 @@ def _check(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]):
 def _apply(backend: DynamoDBBackend, op_type: str, op: dict[str, Any], key: dict[str, Any]) -> None:
     names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
     if op_type == "Put":
-        backend.put_item(op["TableName"], op["Item"], expression_attribute_names=names,
-                         expression_attribute_values=values)
+        backend.put_item(
+            op["TableName"], op["Item"], expression_attribute_names=names, expression_attribute_values=values
+        )
     elif op_type == "Delete":
-        backend.delete_item(op["TableName"], key, expression_attribute_names=names,
-                            expression_attribute_values=values)
+        backend.delete_item(op["TableName"], key, expression_attribute_names=names, expression_attribute_values=values)
     elif op_type == "Update":
-        backend.update_item(op["TableName"], key, update_expression=op["UpdateExpression"],
-                            expression_attribute_names=names, expression_attribute_values=values)
+        backend.update_item(
+            op["TableName"],
+            key,
+            update_expression=op["UpdateExpression"],
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
 
 
 def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
@@ -104,8 +110,11 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
     planned, errors = _check(self, transact_items)
     if any(code for code, _, _ in errors):
         raise TransactionCanceledException(errors)
-    touched = [(op["TableName"], key, copy.deepcopy(self.get_item(op["TableName"], key)))
-               for op_type, op, key in planned if op_type != "ConditionCheck"]
+    touched = [
+        (op["TableName"], key, copy.deepcopy(self.get_item(op["TableName"], key)))
+        for op_type, op, key in planned
+        if op_type != "ConditionCheck"
+    ]
     try:
         for op_type, op, key in planned:
             _apply(self, op_type, op, key)
@@ -170,4 +179,3 @@ def apply() -> None:
                 setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
         Table.query = _query
         _applied = True
-

@@ -15,6 +15,7 @@ invoked through `app.handler_map[name](event, context)`:
 - Scheduled handlers fire at their rate or cron, measured on the stack's
   clock: advancing the clock past a due time fires the job once.
 A handler that raises is logged with its event and the pump goes on."""
+
 from __future__ import annotations
 
 import base64
@@ -23,9 +24,10 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 from chalice.local import LambdaContext
@@ -51,8 +53,7 @@ class Invoker:
         self.function_prefix = function_prefix
 
     def __call__(self, name: str, event: dict) -> tuple[bool, Any]:
-        context = LambdaContext(function_name=f"{self.function_prefix}-{name}", memory_size=512,
-                                max_runtime_ms=900_000)
+        context = LambdaContext(function_name=f"{self.function_prefix}-{name}", memory_size=512, max_runtime_ms=900_000)
         try:
             return True, self._app.handler_map[name](event, context)
         except Exception:
@@ -96,13 +97,13 @@ class StreamSource:
         return busy
 
     def _deliver(self, shard: str, buffer: list[dict]) -> None:
-        batch = buffer[:self.batch_size]
+        batch = buffer[: self.batch_size]
         ok, result = self.invoke(self.name, {"Records": batch})
         failed = _failed(ok, result, [r["dynamodb"]["SequenceNumber"] for r in batch])
         if not failed:
-            del buffer[:len(batch)]
+            del buffer[: len(batch)]
             return
-        del buffer[:failed[0]]  # retry from the first failure
+        del buffer[: failed[0]]  # retry from the first failure
         sequence = buffer[0]["dynamodb"]["SequenceNumber"]
         self._attempts[sequence] = self._attempts.get(sequence, 0) + 1
         if self._attempts[sequence] > self.retries:
@@ -127,10 +128,9 @@ class QueueSource:
         ok, result = self.invoke(self.name, {"Records": records})
         # failed messages come back after the visibility timeout
         failed = set(_failed(ok, result, [r["messageId"] for r in records]))
-        done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                for i, m in enumerate(messages) if i not in failed]
+        done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages) if i not in failed]
         for start in range(0, len(done), SQS_MAX_RECEIVE):
-            self.client.delete_message_batch(QueueUrl=self.url, Entries=done[start:start + SQS_MAX_RECEIVE])
+            self.client.delete_message_batch(QueueUrl=self.url, Entries=done[start : start + SQS_MAX_RECEIVE])
         return True
 
     def _receive(self) -> list[dict]:
@@ -138,8 +138,11 @@ class QueueSource:
         while len(messages) < self.batch_size:
             wanted = min(SQS_MAX_RECEIVE, self.batch_size - len(messages))
             page = self.client.receive_message(
-                QueueUrl=self.url, MaxNumberOfMessages=wanted,
-                AttributeNames=["All"], MessageAttributeNames=["All"], WaitTimeSeconds=0,
+                QueueUrl=self.url,
+                MaxNumberOfMessages=wanted,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+                WaitTimeSeconds=0,
             ).get("Messages", [])
             messages += page
             if len(page) < wanted:
@@ -147,9 +150,14 @@ class QueueSource:
         return messages
 
     def _in_flight(self) -> bool:
-        counts = self.client.get_queue_attributes(QueueUrl=self.url, AttributeNames=[
-            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+        counts = self.client.get_queue_attributes(
+            QueueUrl=self.url,
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            ],
+        )["Attributes"]
         return any(int(v) for v in counts.values())
 
 
@@ -161,7 +169,9 @@ def sqs_record(message: dict, queue_arn: str, region: str) -> dict:
         attributes[name] = {
             "stringValue": value.get("StringValue"),
             "binaryValue": base64.b64encode(binary).decode() if binary else None,
-            "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"],
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": value["DataType"],
         }
     return {
         "messageId": message["MessageId"],
@@ -186,14 +196,29 @@ class ScheduledJob:
     last_ok: bool | None = None
 
     def describe(self) -> dict:
-        return {"name": self.name, "expression": self.schedule.expression,
-                "next_run": self.next_run.isoformat(), "runs": self.runs,
-                "last_run": self.last_run.isoformat() if self.last_run else None, "last_ok": self.last_ok}
+        return {
+            "name": self.name,
+            "expression": self.schedule.expression,
+            "next_run": self.next_run.isoformat(),
+            "runs": self.runs,
+            "last_run": self.last_run.isoformat() if self.last_run else None,
+            "last_ok": self.last_ok,
+        }
 
 
 class EventPump:
-    def __init__(self, app, client: Callable[[str], Any], clock, deployment, region: str, account: str,
-                 on_failure_queue_url: str | None = None, stream_retries: int = 2, idle_seconds: float = 0.02):
+    def __init__(
+        self,
+        app,
+        client: Callable[[str], Any],
+        clock,
+        deployment,
+        region: str,
+        account: str,
+        on_failure_queue_url: str | None = None,
+        stream_retries: int = 2,
+        idle_seconds: float = 0.02,
+    ):
         """`deployment` is what infra.resources.create_resources made: the
         handlers' tables and queues are looked up there by name."""
         self._app = app
@@ -242,14 +267,17 @@ class EventPump:
         if queue is None:
             self.ignored.append(f"{config.name} (no local queue '{name}')")
             return
-        self.sources.append(QueueSource(config.name, self._client("sqs"), queue.url, queue.arn, self._region,
-                                        config.batch_size, self.invoke))
+        self.sources.append(
+            QueueSource(
+                config.name, self._client("sqs"), queue.url, queue.arn, self._region, config.batch_size, self.invoke
+            )
+        )
 
     def _park(self, name: str, shard: str, record: dict, attempts: int) -> None:
         """What Lambda sends to a stream mapping's on-failure destination:
         where the failed records are, not the records themselves."""
         body = record["dynamodb"]
-        created = datetime.fromtimestamp(body["ApproximateCreationDateTime"], timezone.utc).isoformat()
+        created = datetime.fromtimestamp(body["ApproximateCreationDateTime"], UTC).isoformat()
         message = {
             "requestContext": {
                 "requestId": str(uuid.uuid4()),
@@ -305,8 +333,13 @@ class EventPump:
         job = self.jobs[name]
         now = self._clock.now()
         event = {
-            "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": self._account, "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": self._region,
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": self._account,
+            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self._region,
             "resources": [f"arn:aws:events:{self._region}:{self._account}:rule/{self.invoke.function_prefix}-{name}"],
             "detail": {},
         }
@@ -330,8 +363,7 @@ class EventPump:
     def start(self) -> None:
         self._threads = [
             threading.Thread(target=self._loop, args=(self.run_round, self._idle), name="pump-events", daemon=True),
-            threading.Thread(target=self._loop, args=(self.run_due_jobs, 0.2),
-                             name="pump-schedules", daemon=True),
+            threading.Thread(target=self._loop, args=(self.run_due_jobs, 0.2), name="pump-schedules", daemon=True),
         ]
         for thread in self._threads:
             thread.start()

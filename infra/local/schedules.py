@@ -2,15 +2,18 @@
 next fire, in UTC like EventBridge rules. Cron supports what rules commonly
 use: `*`, `?`, lists, ranges, steps and names; `L`, `W` and `#` are refused
 at start-up rather than fired at the wrong time."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
-_MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
-_DAYS = {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split(), 1)}  # AWS: 1 = Sunday
+_MONTHS = {
+    m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)
+}
+_DAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], 1)}  # AWS: 1 = Sunday
 
 
 class ScheduleError(ValueError):
@@ -56,7 +59,7 @@ class Schedule:
     cron: tuple | None = None  # (minutes, hours, days, months, weekdays, years)
 
     @classmethod
-    def parse(cls, expression: str) -> "Schedule":
+    def parse(cls, expression: str) -> Schedule:
         rate = re.fullmatch(r"rate\((\d+)\s+(\w+)\)", expression.strip())
         if rate:
             value, unit = int(rate.group(1)), rate.group(2).lower()
@@ -67,22 +70,33 @@ class Schedule:
         if not cron or len(cron.group(1).split()) != 6:
             raise ScheduleError(f"not a rate(...) or 6-field cron(...) expression: {expression}")
         minutes, hours, days, months, weekdays, years = cron.group(1).split()
-        return cls(expression, cron=(
-            _field(minutes, 0, 59), _field(hours, 0, 23), _field(days, 1, 31),
-            _field(months, 1, 12, _MONTHS), _field(weekdays, 1, 7, _DAYS), _field(years, 1970, 2199),
-        ))
+        return cls(
+            expression,
+            cron=(
+                _field(minutes, 0, 59),
+                _field(hours, 0, 23),
+                _field(days, 1, 31),
+                _field(months, 1, 12, _MONTHS),
+                _field(weekdays, 1, 7, _DAYS),
+                _field(years, 1970, 2199),
+            ),
+        )
 
     def next_after(self, at: datetime) -> datetime:
         """The first fire time strictly after `at`."""
         if self.every is not None:
             return at + self.every
         minutes, hours, days, months, weekdays, years = self.cron
-        candidate = at.astimezone(timezone.utc).replace(second=0, microsecond=0) + timedelta(minutes=1)
+        candidate = at.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
         limit = candidate + timedelta(days=366 * 5)
         while candidate < limit:
-            if months is not None and candidate.month not in months or \
-                    years is not None and candidate.year not in years or \
-                    not self._day_matches(candidate, days, weekdays):
+            if (
+                months is not None
+                and candidate.month not in months
+                or years is not None
+                and candidate.year not in years
+                or not self._day_matches(candidate, days, weekdays)
+            ):
                 candidate = (candidate + timedelta(days=1)).replace(hour=0, minute=0)
             elif hours is not None and candidate.hour not in hours:
                 candidate = (candidate + timedelta(hours=1)).replace(minute=0)

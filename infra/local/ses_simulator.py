@@ -4,6 +4,7 @@ the Bounce or Complaint event SES publishes (event-publishing JSON, with
 `mail.tags`) to the SNS topics of the message's configuration set that match
 the event type, so suppression can be tried end to end. A message without
 such a destination falls back to the app's SES-events topic, if any."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,11 @@ def ses_event(kind: str, recipient: str, message: dict, sent: SentMail | None, a
     """The event SES publishes for `kind` (Bounce | Complaint) of one recipient."""
     when = iso(at)
     source = parseaddr(message["from"])[1]
-    tags = {"ses:source-ip": ["127.0.0.1"], "ses:from-domain": [source.rsplit("@", 1)[-1]],
-            "ses:caller-identity": ["leadflow-local"]}
+    tags = {
+        "ses:source-ip": ["127.0.0.1"],
+        "ses:from-domain": [source.rsplit("@", 1)[-1]],
+        "ses:caller-identity": ["leadflow-local"],
+    }
     if sent and sent.configuration_set:
         tags["ses:configuration-set"] = [sent.configuration_set]
     tags.update({k: [v] for k, v in (sent.tags if sent else {}).items()})
@@ -39,8 +43,11 @@ def ses_event(kind: str, recipient: str, message: dict, sent: SentMail | None, a
         "messageId": message["id"],
         "destination": [parseaddr(r)[1] for r in message["to"]],
         "headersTruncated": False,
-        "headers": [{"name": name, "value": value} for name, values in headers.items()
-                    for value in (values if isinstance(values, list) else [values])],
+        "headers": [
+            {"name": name, "value": value}
+            for name, values in headers.items()
+            for value in (values if isinstance(values, list) else [values])
+        ],
         "commonHeaders": {
             "from": [headers.get("From", message["from"])],
             "to": [a for _, a in getaddresses([headers.get("To", "")])] or message["to"],
@@ -51,18 +58,34 @@ def ses_event(kind: str, recipient: str, message: dict, sent: SentMail | None, a
     }
     feedback_id = f"{uuid.uuid4().hex}-000000"
     if kind == "Bounce":
-        detail = {"bounce": {
-            "bounceType": "Permanent", "bounceSubType": "General",
-            "bouncedRecipients": [{"emailAddress": recipient, "action": "failed", "status": "5.1.1",
-                                   "diagnosticCode": "smtp; 550 5.1.1 user unknown"}],
-            "timestamp": when, "feedbackId": feedback_id,
-            "reportingMTA": f"dsn; a1-1.smtp-out.{region}.amazonses.com",
-        }}
+        detail = {
+            "bounce": {
+                "bounceType": "Permanent",
+                "bounceSubType": "General",
+                "bouncedRecipients": [
+                    {
+                        "emailAddress": recipient,
+                        "action": "failed",
+                        "status": "5.1.1",
+                        "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+                    }
+                ],
+                "timestamp": when,
+                "feedbackId": feedback_id,
+                "reportingMTA": f"dsn; a1-1.smtp-out.{region}.amazonses.com",
+            }
+        }
     else:
-        detail = {"complaint": {
-            "complainedRecipients": [{"emailAddress": recipient}], "timestamp": when, "feedbackId": feedback_id,
-            "userAgent": "Amazon SES Mailbox Simulator", "complaintFeedbackType": "abuse", "arrivalDate": when,
-        }}
+        detail = {
+            "complaint": {
+                "complainedRecipients": [{"emailAddress": recipient}],
+                "timestamp": when,
+                "feedbackId": feedback_id,
+                "userAgent": "Amazon SES Mailbox Simulator",
+                "complaintFeedbackType": "abuse",
+                "arrivalDate": when,
+            }
+        }
     return {"eventType": kind, "mail": mail, **detail}
 
 
@@ -92,8 +115,18 @@ class SesSimulator:
             message = self._mailbox.message(sent.message_id)
             for recipient in (parseaddr(r)[1].lower() for r in (message or {}).get("to", [])):
                 if recipient in SIMULATED:
-                    self._publish(ses_event(SIMULATED[recipient], recipient, message, sent, self._clock.now(),
-                                            self._region, self._account), sent.configuration_set)
+                    self._publish(
+                        ses_event(
+                            SIMULATED[recipient],
+                            recipient,
+                            message,
+                            sent,
+                            self._clock.now(),
+                            self._region,
+                            self._account,
+                        ),
+                        sent.configuration_set,
+                    )
         return bool(pending)
 
     def _publish(self, event: dict, configuration_set: str | None) -> None:
@@ -107,8 +140,13 @@ class SesSimulator:
         topics = []
         if configuration_set:
             described = self._client("ses").describe_configuration_set(
-                ConfigurationSetName=configuration_set, ConfigurationSetAttributeNames=["eventDestinations"])
-            topics = [d["SNSDestination"]["TopicARN"] for d in described.get("EventDestinations", [])
-                      if d.get("Enabled", True) and "SNSDestination" in d
-                      and event_type in [t.lower() for t in d["MatchingEventTypes"]]]
+                ConfigurationSetName=configuration_set, ConfigurationSetAttributeNames=["eventDestinations"]
+            )
+            topics = [
+                d["SNSDestination"]["TopicARN"]
+                for d in described.get("EventDestinations", [])
+                if d.get("Enabled", True)
+                and "SNSDestination" in d
+                and event_type in [t.lower() for t in d["MatchingEventTypes"]]
+            ]
         return topics or ([self._fallback] if self._fallback else [])

@@ -6,6 +6,7 @@ the demo landing page.
 The environment is set before the app (and PynamoDB's models, which read it
 at import) is imported, so every boto3 and PynamoDB client talks to the
 embedded server and never to a real account."""
+
 from __future__ import annotations
 
 import os
@@ -31,6 +32,7 @@ DEV_DEFAULTS = {
     "LEADFLOW_ADMIN_TOKEN": "leadflow-local-admin",
 }
 
+
 @dataclass(frozen=True)
 class Options:
     port: int = 8000
@@ -38,9 +40,13 @@ class Options:
     stream_retries: int = 2
 
     @classmethod
-    def from_env(cls, env=os.environ) -> "Options":
-        return cls(port=int(env.get("LEADFLOW_PORT") or 8000), quiet=env.get("LEADFLOW_LOCAL_QUIET") == "1",
-                   stream_retries=int(env.get("LEADFLOW_LOCAL_STREAM_RETRIES") or 2))
+    def from_env(cls, env=os.environ) -> Options:
+        return cls(
+            port=int(env.get("LEADFLOW_PORT") or 8000),
+            quiet=env.get("LEADFLOW_LOCAL_QUIET") == "1",
+            stream_retries=int(env.get("LEADFLOW_LOCAL_STREAM_RETRIES") or 2),
+        )
+
 
 class LocalStack:
     def __init__(self, options: Options):
@@ -63,21 +69,25 @@ class LocalStack:
         return boto3.client(service, region_name=self.region, endpoint_url=self.aws.url)
 
     def _environment(self) -> None:
-        os.environ.update({
-            "AWS_ENDPOINT_URL": self.aws.url,
-            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region,
-            # botocore >= 1.38 would send stream calls to an account host moto does not match
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-            "LEADFLOW_PUBLIC_URL": self.api_url,
-            "LEADFLOW_LANDING_ORIGIN": self.landing_url,
-        })
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": self.aws.url,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+                # botocore >= 1.38 would send stream calls to an account host moto does not match
+                "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+                "LEADFLOW_PUBLIC_URL": self.api_url,
+                "LEADFLOW_LANDING_ORIGIN": self.landing_url,
+            }
+        )
         os.environ.pop("AWS_SESSION_TOKEN", None)
         os.environ.pop("AWS_PROFILE", None)
         for name, value in DEV_DEFAULTS.items():
             os.environ.setdefault(name, value)
 
-    def start(self) -> "LocalStack":
+    def start(self) -> LocalStack:
         from chalice.config import Config
 
         from infra.resources import create_resources
@@ -103,17 +113,32 @@ class LocalStack:
         self.client("ses").verify_email_identity(EmailAddress=parseaddr(self.services.settings.mail_from)[1])
         self.mailbox = Mailbox(self.account, self.region)
         failure_queue = deployment.get(STREAM_FAILURE_QUEUE)
-        self.pump = EventPump(app, self.client, self.clock, deployment, self.region, self.account,
-                              on_failure_queue_url=failure_queue.url if failure_queue else None,
-                              stream_retries=self.options.stream_retries)
-        self.simulator = SesSimulator(self.mailbox, self.client, self.clock, self.region, self.account,
-                                      os.environ.get("LEADFLOW_SES_EVENTS_TOPIC_ARN"))
+        self.pump = EventPump(
+            app,
+            self.client,
+            self.clock,
+            deployment,
+            self.region,
+            self.account,
+            on_failure_queue_url=failure_queue.url if failure_queue else None,
+            stream_retries=self.options.stream_retries,
+        )
+        self.simulator = SesSimulator(
+            self.mailbox,
+            self.client,
+            self.clock,
+            self.region,
+            self.account,
+            os.environ.get("LEADFLOW_SES_EVENTS_TOPIC_ARN"),
+        )
         self.pump.sources.append(self.simulator)
         self.deployment = deployment
 
         config = Config(chalice_stage="local", user_provided_params={"app_name": app.app_name})
-        self._servers = [api_server(app, config, HOST, self.options.port, DevRoutes(self, self.options.quiet)),
-                         landing_server(self, HOST, self.options.port + 1)]
+        self._servers = [
+            api_server(app, config, HOST, self.options.port, DevRoutes(self, self.options.quiet)),
+            landing_server(self, HOST, self.options.port + 1),
+        ]
         for server in self._servers:
             thread = threading.Thread(target=server.serve_forever, daemon=True)
             thread.start()
@@ -144,6 +169,7 @@ class LocalStack:
         lines.append("Ctrl-C stops everything.")
         return "\n".join(lines)
 
+
 def run(options: Options) -> None:
     """Start, print where everything is, serve until SIGINT/SIGTERM."""
     import signal
@@ -155,8 +181,10 @@ def run(options: Options) -> None:
     try:
         stack = LocalStack(options).start()
     except OSError as error:
-        raise SystemExit(f"cannot start the local stack: {error} (ports {options.port} and {options.port + 1}"
-                         " must be free; set LEADFLOW_PORT to move them)") from None
+        raise SystemExit(
+            f"cannot start the local stack: {error} (ports {options.port} and {options.port + 1}"
+            " must be free; set LEADFLOW_PORT to move them)"
+        ) from None
     print(stack.banner(time.monotonic() - started), flush=True)
     try:
         stop.wait()

@@ -4,6 +4,7 @@ exactly the shape Lambda delivers them (the local pump and tests use it).
 boto3's records differ from Lambda's: ApproximateCreationDateTime is a
 datetime (Lambda: epoch seconds), eventSourceARN is missing, and binary
 attributes are bytes (Lambda: base64)."""
+
 from __future__ import annotations
 
 import base64

@@ -2,6 +2,7 @@
 (the API Gateway emulation `chalice local` uses), the `/_local/*`
 development routes next to it, and the demo landing page on its own origin.
 The development routes live here, never in app.py: they are not packaged."""
+
 from __future__ import annotations
 
 import functools
@@ -118,8 +119,9 @@ def api_server(app, config, host: str, port: int, dev_routes: DevRoutes) -> Thre
     # thread-local, as requests are served on threads
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
-    return ThreadedHTTPServer((host, port), functools.partial(
-        ApiRequestHandler, app_object=app, config=config, dev_routes=dev_routes))
+    return ThreadedHTTPServer(
+        (host, port), functools.partial(ApiRequestHandler, app_object=app, config=config, dev_routes=dev_routes)
+    )
 
 
 class LandingHandler(BaseHTTPRequestHandler):
@@ -128,21 +130,33 @@ class LandingHandler(BaseHTTPRequestHandler):
     stack = None  # set on the subclass made by landing_server
 
     def do_GET(self) -> None:
-        page = {"/": "landing.html", "/index.html": "landing.html", "/thanks.html": "thanks.html",
-                "/confirmed.html": "confirmed.html"}.get(urlsplit(self.path).path)
+        page = {
+            "/": "landing.html",
+            "/index.html": "landing.html",
+            "/thanks.html": "thanks.html",
+            "/confirmed.html": "confirmed.html",
+        }.get(urlsplit(self.path).path)
         if page is None:
             self.send_error(404)
             return
         stack = self.stack
         form_id = "demo"
         form = stack.services.playbook.forms[form_id]
-        html = _templates().get_template(page).render(
-            api=stack.api_url, origin=stack.landing_url, form_id=form_id, form=form,
-            labels={name: f.label.get(form.locale, name) for name, f in form.fields.items()},
-            # the form's render time on the app's clock, so the bot check
-            # (min_fill_seconds) measures the person, not the clock offset
-            rendered_at=int(stack.clock.now().timestamp() * 1000),
-        ).encode()
+        html = (
+            _templates()
+            .get_template(page)
+            .render(
+                api=stack.api_url,
+                origin=stack.landing_url,
+                form_id=form_id,
+                form=form,
+                labels={name: f.label.get(form.locale, name) for name, f in form.fields.items()},
+                # the form's render time on the app's clock, so the bot check
+                # (min_fill_seconds) measures the person, not the clock offset
+                rendered_at=int(stack.clock.now().timestamp() * 1000),
+            )
+            .encode()
+        )
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(html)))

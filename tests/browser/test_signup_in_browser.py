@@ -1,6 +1,7 @@
 """A person's path through the local stack in Debian's chromium: landing
 page, HTML form, mailbox, confirm link, button, confirmed page. Each step's
 screenshot is kept under test-artifacts/browser/."""
+
 import os
 import shutil
 import uuid
@@ -15,8 +16,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 # the machine's closed network otherwise floods chromium with refused connections
-FLAGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-quic", "--no-first-run"]
+FLAGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 @pytest.fixture

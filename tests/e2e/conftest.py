@@ -1,5 +1,6 @@
 """End-to-end fixtures: the local stack as a subprocess on free ports,
 driven over HTTP only. One stack per module."""
+
 from __future__ import annotations
 
 import pytest

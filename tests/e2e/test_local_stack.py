@@ -1,4 +1,5 @@
 """The whole product on the embedded local stack, over HTTP only."""
+
 import re
 import uuid
 from urllib.parse import urlsplit
@@ -21,8 +22,9 @@ def confirm_link(message: dict) -> str:
 
 def test_json_signup_gets_its_mail_and_confirms_through_the_link(api):
     email = address("json")
-    answer = requests.post(f"{api.url}/forms/demo/submissions", timeout=10,
-                           json={"email": email, "first_name": "Ann", "consent": True})
+    answer = requests.post(
+        f"{api.url}/forms/demo/submissions", timeout=10, json={"email": email, "first_name": "Ann", "consent": True}
+    )
     assert answer.status_code == 202 and answer.json() == {"status": "pending_confirmation"}
     api.drain()
 
@@ -45,9 +47,13 @@ def test_json_signup_gets_its_mail_and_confirms_through_the_link(api):
 
 def test_plain_html_form_post_redirects_to_the_landing_page_and_mails(api):
     email = address("form")
-    answer = requests.post(f"{api.url}/forms/demo/submissions", allow_redirects=False, timeout=10,
-                           data={"email": email, "consent": "on", "website": ""},
-                           headers={"Accept": "text/html,application/xhtml+xml"})
+    answer = requests.post(
+        f"{api.url}/forms/demo/submissions",
+        allow_redirects=False,
+        timeout=10,
+        data={"email": email, "consent": "on", "website": ""},
+        headers={"Accept": "text/html,application/xhtml+xml"},
+    )
     assert answer.status_code == 303
     assert answer.headers["Location"] == f"{api.stack.landing}/thanks.html"
     api.drain()
@@ -57,9 +63,15 @@ def test_plain_html_form_post_redirects_to_the_landing_page_and_mails(api):
 
 def test_cors_allows_the_landing_origin_only(api):
     def preflight(origin):
-        return requests.options(f"{api.url}/forms/demo/submissions", timeout=10, headers={
-            "Origin": origin, "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type"})
+        return requests.options(
+            f"{api.url}/forms/demo/submissions",
+            timeout=10,
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
 
     allowed = preflight(api.stack.landing)
     assert allowed.headers.get("Access-Control-Allow-Origin") == api.stack.landing
@@ -102,8 +114,12 @@ def test_start_prints_where_everything_is_and_ctrl_c_stops_cleanly(tmp_path):
     running = start_stack(tmp_path / "stack.log", LEADFLOW_ADMIN_TOKEN="my-token")
     try:
         host = urlsplit(running.api).netloc
-        assert requests.get(f"{running.api}/leads?email=x@example.com", timeout=10,
-                            headers={"Authorization": "Bearer my-token"}).status_code == 200
+        assert (
+            requests.get(
+                f"{running.api}/leads?email=x@example.com", timeout=10, headers={"Authorization": "Bearer my-token"}
+            ).status_code
+            == 200
+        )
     finally:
         code = running.stop()
     output = running.output()

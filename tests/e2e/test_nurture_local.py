@@ -1,6 +1,7 @@
 """Nurture on the embedded local stack, over HTTP only: a confirmed lead, the
 app's clock moved on, the scheduled sender run, and the mail in the local
 mailbox with links that work. Its own stack: it moves the clock by a day."""
+
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -14,8 +15,9 @@ pytestmark = pytest.mark.e2e
 
 def test_a_confirmed_lead_gets_the_welcome_mail_with_working_tracked_and_unsubscribe_links(api):
     email = f"nurture-{uuid.uuid4().hex[:8]}@example.com"
-    requests.post(f"{api.url}/forms/demo/submissions", json={"email": email, "first_name": "Ann", "consent": True},
-                  timeout=10)
+    requests.post(
+        f"{api.url}/forms/demo/submissions", json={"email": email, "first_name": "Ann", "consent": True}, timeout=10
+    )
     api.drain()
     confirm = re.search(r"http://\S+/confirm/[A-Za-z0-9_-]+", api.mail_to(email)[0]["text"]).group(0)
     assert requests.post(confirm, allow_redirects=False, timeout=10).status_code == 303
@@ -44,8 +46,13 @@ def test_a_confirmed_lead_gets_the_welcome_mail_with_working_tracked_and_unsubsc
     [pixel] = re.findall(r'<img src="([^"]+)"', mail["html"])
     assert requests.get(pixel, timeout=10).headers["Content-Type"] == "image/gif"
 
-    one_click = requests.post(unsubscribe, data="List-Unsubscribe=One-Click", timeout=10, allow_redirects=False,
-                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    one_click = requests.post(
+        unsubscribe,
+        data="List-Unsubscribe=One-Click",
+        timeout=10,
+        allow_redirects=False,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert one_click.status_code == 200
     api.drain()
     lead = api.lead(email)

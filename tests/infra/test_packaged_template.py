@@ -5,6 +5,7 @@ source mapping and IAM statement that exists at packaging time is checked.
 
 The tools run from .venv-tools (`make test` builds it from
 requirements-tools.txt): their pins clash with the app's."""
+
 from __future__ import annotations
 
 import json
@@ -31,10 +32,21 @@ def tool(name: str) -> str:
 @pytest.fixture(scope="session")
 def packaged(tmp_path_factory):
     out = tmp_path_factory.mktemp("package")
-    subprocess.run([sys.executable, "-m", "infra.package", "--stage", "dev", "--out", str(out)],
-                   cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([tool("python"), str(ROOT / "infra" / "sam_transform.py"), str(out / "template.json"),
-                    str(out / "transformed.json")], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "infra.package", "--stage", "dev", "--out", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            tool("python"),
+            str(ROOT / "infra" / "sam_transform.py"),
+            str(out / "template.json"),
+            str(out / "transformed.json"),
+        ],
+        check=True,
+    )
     return out
 
 
@@ -53,17 +65,32 @@ def of_type(template, kind):
 
 
 def test_cfn_lint_is_clean_on_the_sam_and_the_expanded_template(packaged):
-    result = subprocess.run([tool("cfn-lint"), str(packaged / "template.json"), str(packaged / "transformed.json")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [tool("cfn-lint"), str(packaged / "template.json"), str(packaged / "transformed.json")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_checkov_finds_nothing_that_is_not_suppressed_with_a_reason(packaged, cfn):
     # checkov without a platform key knows no severities: every failed check
     # counts, and each suppression in the template must carry its reason
-    result = subprocess.run([tool("checkov"), "-f", str(packaged / "transformed.json"), "--framework",
-                             "cloudformation", "--skip-download", "-o", "json", "--quiet"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            tool("checkov"),
+            "-f",
+            str(packaged / "transformed.json"),
+            "--framework",
+            "cloudformation",
+            "--skip-download",
+            "-o",
+            "json",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+    )
     report = json.loads(result.stdout)
     failed = [(c["check_id"], c["resource"]) for c in report["results"]["failed_checks"]]
     assert failed == []
@@ -127,19 +154,26 @@ def test_every_function_has_its_own_hand_written_policy(sam):
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     assert config["autogen_policy"] is False
     own = {name for name, settings in config["lambda_functions"].items() if "iam_policy_file" in settings}
-    handlers = {f["Properties"]["Handler"].removeprefix("app.") for f in of_type(sam, "AWS::Serverless::Function")
-                .values()}
+    handlers = {
+        f["Properties"]["Handler"].removeprefix("app.") for f in of_type(sam, "AWS::Serverless::Function").values()
+    }
     missing = {("api_handler" if h == "app" else h) for h in handlers} - own
     assert not missing, f"add lambda_functions.<name>.iam_policy_file to .chalice/config.json for {missing}"
 
 
 def test_every_function_and_every_dead_letter_queue_is_watched_by_an_alarm(sam):
-    watched = {str(d["Value"]) for a in of_type(sam, "AWS::CloudWatch::Alarm").values()
-               for d in a["Properties"].get("Dimensions", [])}
+    watched = {
+        str(d["Value"])
+        for a in of_type(sam, "AWS::CloudWatch::Alarm").values()
+        for d in a["Properties"].get("Dimensions", [])
+    }
     for lid in of_type(sam, "AWS::Serverless::Function"):
         assert str({"Ref": lid}) in watched, lid
-    dead_letter = {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
-                   for q in of_type(sam, "AWS::SQS::Queue").values() if "RedrivePolicy" in q["Properties"]}
+    dead_letter = {
+        q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for q in of_type(sam, "AWS::SQS::Queue").values()
+        if "RedrivePolicy" in q["Properties"]
+    }
     for lid in dead_letter | {FAILURE_QUEUE}:
         assert str({"Fn::GetAtt": [lid, "QueueName"]}) in watched, lid
     metrics = {a["Properties"]["MetricName"] for a in of_type(sam, "AWS::CloudWatch::Alarm").values()}
@@ -158,12 +192,24 @@ def test_ses_events_reach_their_queue_as_sns_envelopes():
 
 # build() on small hand-made Chalice templates: the refusals a later handler can hit
 
+
 def chalice_template(event):
-    return {"Resources": {
-        "Worker": {"Type": "AWS::Serverless::Function", "Properties": {
-            "Timeout": 30, "Role": {"Fn::GetAtt": ["WorkerRole", "Arn"]}, "Events": {"Source": event}}},
-        "WorkerRole": {"Type": "AWS::IAM::Role", "Properties": {
-            "Policies": [{"PolicyDocument": {"Statement": []}}]}}}}
+    return {
+        "Resources": {
+            "Worker": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Timeout": 30,
+                    "Role": {"Fn::GetAtt": ["WorkerRole", "Arn"]},
+                    "Events": {"Source": event},
+                },
+            },
+            "WorkerRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"Policies": [{"PolicyDocument": {"Statement": []}}]},
+            },
+        }
+    }
 
 
 def sqs_event(name):

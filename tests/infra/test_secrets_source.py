@@ -1,7 +1,8 @@
 """Key material from Secrets Manager: read once per cold start, rotated by
 kid with infra/keys.py. On moto, in process."""
+
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -13,15 +14,19 @@ from infra import keys
 from tests.conftest import TEST_ENV
 
 REGION = "eu-central-1"
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def secret():
     with mock_aws():
         client = boto3.client("secretsmanager", region_name=REGION)
-        arn = client.create_secret(Name="leadflow", SecretString=json.dumps({
-            "LEADFLOW_LEAD_KEY": "deployed-lead-key", "LEADFLOW_SIGNING_KEYS": "", "LEADFLOW_ADMIN_TOKENS": ""}))["ARN"]
+        arn = client.create_secret(
+            Name="leadflow",
+            SecretString=json.dumps(
+                {"LEADFLOW_LEAD_KEY": "deployed-lead-key", "LEADFLOW_SIGNING_KEYS": "", "LEADFLOW_ADMIN_TOKENS": ""}
+            ),
+        )["ARN"]
         yield client, arn
 
 

@@ -1,5 +1,6 @@
 """Integration fixtures: the Chalice app on moto in process, with the table
 created from infra/resources.yaml and a fixed, movable clock."""
+
 from __future__ import annotations
 
 import email
@@ -7,7 +8,7 @@ import email.policy
 import json
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -26,7 +27,7 @@ from infra.resources import create_resources, create_tables, load_resources
 REGION = "eu-central-1"
 SENDER = "hello@leadflow.test"
 ADMIN = {"Authorization": "Bearer test-admin-token"}
-START = datetime(2026, 11, 23, 9, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 23, 9, 0, 0, tzinfo=UTC)
 
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,5 @@
 """The handlers take the exact event shapes AWS delivers (samples in events/)."""
+
 import json
 from pathlib import Path
 
@@ -18,8 +19,9 @@ def shape(value):
 
 
 def invoke_api(event):
-    from app import app
     from chalice.local import LambdaContext
+
+    from app import app
 
     return app(event, LambdaContext("api_handler", 512))
 
@@ -38,8 +40,11 @@ def test_an_api_gateway_html_form_post_is_redirected(client):
 
 
 def test_stream_records_fed_to_the_handler_have_lambdas_shape(client, stream):
-    client.http.post("/forms/demo/submissions", body=json.dumps({"email": "ann@example.com", "consent": True}),
-                     headers={"Content-Type": "application/json"})
+    client.http.post(
+        "/forms/demo/submissions",
+        body=json.dumps({"email": "ann@example.com", "consent": True}),
+        headers={"Content-Type": "application/json"},
+    )
     documented = shape(sample("dynamodb-stream/aws-documented-modify.json")["Records"][0])
     for record in stream.records():
         assert shape(record) == documented | {"eventName": "str"}

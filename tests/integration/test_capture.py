@@ -10,13 +10,24 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 
 
 def post_form(client, fields, accept=BROWSER_ACCEPT, **headers):
-    return client.http.post("/forms/demo/submissions", body=urlencode(fields, doseq=True), headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Accept": accept, **headers})
+    return client.http.post(
+        "/forms/demo/submissions",
+        body=urlencode(fields, doseq=True),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept, **headers},
+    )
 
 
 def test_a_plain_html_form_post_is_redirected_to_the_success_page(client, aws):
-    response = post_form(client, [("email", "bob@example.com"), ("consent", "on"), ("interests", "routing"),
-                                  ("interests", "capture"), ("website", "")])
+    response = post_form(
+        client,
+        [
+            ("email", "bob@example.com"),
+            ("consent", "on"),
+            ("interests", "routing"),
+            ("interests", "capture"),
+            ("website", ""),
+        ],
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == f"{LANDING}/thanks.html"
     lead = client.http.get("/leads?email=bob@example.com", headers=ADMIN).json_body["leads"][0]
@@ -34,7 +45,9 @@ def test_new_pending_and_confirmed_addresses_get_the_same_answer(client, stream,
     again_pending = submit(client)
     client.http.post(f"/confirm/{mailbox.confirm_tokens()[0]}")
     again_confirmed = submit(client)
-    answers = {(r.status_code, r.body, tuple(sorted(r.headers.items()))) for r in (first, again_pending, again_confirmed)}
+    answers = {
+        (r.status_code, r.body, tuple(sorted(r.headers.items()))) for r in (first, again_pending, again_confirmed)
+    }
     assert len(answers) == 1
 
 
@@ -53,7 +66,9 @@ def test_a_confirmed_lead_submitting_again_is_merged_and_not_mailed_again(client
     assert len(lead["consents"]) == 2
 
 
-@pytest.mark.parametrize("fields", [{"website": "http://spam.example"}, {"_rendered_at": str(START.timestamp() * 1000)}])
+@pytest.mark.parametrize(
+    "fields", [{"website": "http://spam.example"}, {"_rendered_at": str(START.timestamp() * 1000)}]
+)
 def test_bots_get_the_success_answer_and_nothing_is_stored(client, aws, fields):
     response = submit(client, **fields)
     assert response.status_code == 202 and response.json_body == {"status": "pending_confirmation"}
@@ -67,23 +82,26 @@ def json_post(client, body, content_type="application/json", form="demo"):
 GOOD = {"email": "ann@example.com", "consent": True}
 
 
-@pytest.mark.parametrize("body, content_type, status, field", [
-    (json.dumps({**GOOD, "first_name": "Ann\r\nBcc: victim@example.com"}), "application/json", 400, "first_name"),
-    (json.dumps({**GOOD, "last_name": "Smith\u2028Bcc: x"}), "application/json", 400, "last_name"),
-    (json.dumps({**GOOD, "company": ["a", "b"]}), "application/json", 400, "company"),
-    (json.dumps({**GOOD, "company": 7}), "application/json", 400, "company"),
-    (json.dumps({**GOOD, "consent": False}), "application/json", 400, "consent"),
-    (json.dumps({"email": "ann@example.com"}), "application/json", 400, "consent"),
-    (json.dumps({**GOOD, "email": "ann@@example.com"}), "application/json", 400, "email"),
-    (json.dumps({**GOOD, "role": "admin"}), "application/json", 400, "role"),
-    (json.dumps({**GOOD, "first_name": "x" * 101}), "application/json", 400, "first_name"),
-    ("{not json", "application/json", 400, "body"),
-    ("[1, 2]", "application/json", 400, "body"),
-    (b"\xff\xfe", "application/x-www-form-urlencoded", 400, "body"),
-    (json.dumps({**GOOD, "company": "x" * 17000}), "application/json", 413, "body"),
-    ("email=ann%40example.com", "text/plain", 415, "content-type"),
-    ("<xml/>", "application/xml", 415, "content-type"),
-])
+@pytest.mark.parametrize(
+    "body, content_type, status, field",
+    [
+        (json.dumps({**GOOD, "first_name": "Ann\r\nBcc: victim@example.com"}), "application/json", 400, "first_name"),
+        (json.dumps({**GOOD, "last_name": "Smith\u2028Bcc: x"}), "application/json", 400, "last_name"),
+        (json.dumps({**GOOD, "company": ["a", "b"]}), "application/json", 400, "company"),
+        (json.dumps({**GOOD, "company": 7}), "application/json", 400, "company"),
+        (json.dumps({**GOOD, "consent": False}), "application/json", 400, "consent"),
+        (json.dumps({"email": "ann@example.com"}), "application/json", 400, "consent"),
+        (json.dumps({**GOOD, "email": "ann@@example.com"}), "application/json", 400, "email"),
+        (json.dumps({**GOOD, "role": "admin"}), "application/json", 400, "role"),
+        (json.dumps({**GOOD, "first_name": "x" * 101}), "application/json", 400, "first_name"),
+        ("{not json", "application/json", 400, "body"),
+        ("[1, 2]", "application/json", 400, "body"),
+        (b"\xff\xfe", "application/x-www-form-urlencoded", 400, "body"),
+        (json.dumps({**GOOD, "company": "x" * 17000}), "application/json", 413, "body"),
+        ("email=ann%40example.com", "text/plain", 415, "content-type"),
+        ("<xml/>", "application/xml", 415, "content-type"),
+    ],
+)
 def test_bad_input_gets_a_clear_4xx_and_stores_nothing(client, aws, body, content_type, status, field):
     response = json_post(client, body, content_type)
     assert response.status_code == status

@@ -1,5 +1,6 @@
 """Funnel counters kept by the stream consumer, the funnel report, campaign
 spend and the funnel picture, through the app on moto."""
+
 import json
 
 from chalicelib.storage.models import LEAD_SK, LeadItem, lead_pk
@@ -23,9 +24,12 @@ def counter_items(aws):
     return [i for i in stored_items(aws) if i["pk"]["S"].startswith("FUNNEL#")]
 
 
-def test_signups_confirmations_and_qualification_are_counted_per_stage_source_and_campaign(client, stream, mailbox, clock):
-    lead_id, token = confirmed_lead(client, stream, mailbox, email="ann@acme.example", utm_source="Google",
-                                    utm_campaign="spring", **GOOD_FIT)
+def test_signups_confirmations_and_qualification_are_counted_per_stage_source_and_campaign(
+    client, stream, mailbox, clock
+):
+    lead_id, token = confirmed_lead(
+        client, stream, mailbox, email="ann@acme.example", utm_source="Google", utm_campaign="spring", **GOOD_FIT
+    )
     clock.advance(3600)
     send_event(client, token, type="demo_request")
     stream.pump()
@@ -80,8 +84,9 @@ def test_campaign_spend_gives_cost_per_lead_mql_and_sql(client, stream, mailbox,
     for n in range(2):
         confirmed_lead(client, stream, mailbox, email=f"p{n}@acme.example", utm_campaign="Spring")
     spend = {"amount": 300, "currency": "EUR", "period": {"from": "2026-11-01", "to": "2026-11-30"}}
-    answer = client.http.put("/campaigns/spring/spend", headers={**ADMIN, "Content-Type": "application/json"},
-                             body=json.dumps(spend))
+    answer = client.http.put(
+        "/campaigns/spring/spend", headers={**ADMIN, "Content-Type": "application/json"}, body=json.dumps(spend)
+    )
     assert answer.status_code == 200 and answer.json_body["campaign"] == "spring"
 
     report = funnel(client, campaign="spring").json_body
@@ -91,8 +96,11 @@ def test_campaign_spend_gives_cost_per_lead_mql_and_sql(client, stream, mailbox,
 
 
 def test_spend_and_report_input_is_checked(client):
-    bad = client.http.put("/campaigns/x/spend", headers={**ADMIN, "Content-Type": "application/json"},
-                          body=json.dumps({"amount": -1, "currency": "euro", "period": {"from": "x"}}))
+    bad = client.http.put(
+        "/campaigns/x/spend",
+        headers={**ADMIN, "Content-Type": "application/json"},
+        body=json.dumps({"amount": -1, "currency": "euro", "period": {"from": "x"}}),
+    )
     assert bad.status_code == 400 and set(bad.json_body["errors"]) == {"amount", "currency", "period"}
     assert funnel(client, to="2026-11-01").status_code == 400
     assert client.http.get("/reports/funnel", headers=ADMIN).status_code == 400
@@ -108,10 +116,11 @@ def test_the_funnel_picture_is_an_svg_with_every_stage(client, stream, mailbox):
 
 
 def test_a_transition_of_a_lead_erased_before_its_record_arrives_counts_nothing_and_writes_nothing(
-        client, stream, mailbox, aws):
+    client, stream, mailbox, aws
+):
     submit(client, email="ann@acme.example")
     records = stream.records()
-    lead_id = next(r["dynamodb"]["Keys"]["pk"]["S"] for r in records)[len("LEAD#"):]
+    lead_id = next(r["dynamodb"]["Keys"]["pk"]["S"] for r in records)[len("LEAD#") :]
     for item in stored_items(aws):
         if item["pk"]["S"] == lead_pk(lead_id):
             aws.delete_item(TableName="leadflow", Key={"pk": item["pk"], "sk": item["sk"]})

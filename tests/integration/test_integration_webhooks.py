@@ -1,5 +1,6 @@
 """Outbound CRM webhooks: lead.confirmed, lead.stage_changed, lead.unsubscribed,
 signed, once per event and URL, failures recorded and visible."""
+
 import hashlib
 import hmac
 import json
@@ -18,12 +19,14 @@ SECRET = "crm-webhook-secret-123"
 
 
 @pytest.fixture
-def subscribed(services, hook):  # noqa: F811
+def subscribed(services, hook):
     def subscribe(*events, include_profile=False):
         subscription = WebhookSubscription(url=hook, events=events, secret=SECRET, include_profile=include_profile)
         delivery = services.playbook.integrations.delivery.model_copy(update={"backoff_seconds": 0})
         services.playbook = services.playbook.model_copy(
-            update={"integrations": Integrations(webhooks=(subscription,), delivery=delivery)})
+            update={"integrations": Integrations(webhooks=(subscription,), delivery=delivery)}
+        )
+
     return subscribe
 
 
@@ -32,7 +35,8 @@ def posted():
 
 
 def test_confirmation_and_stage_changes_are_posted_signed_and_without_personal_data(
-        client, stream, mailbox, subscribed):
+    client, stream, mailbox, subscribed
+):
     Hook.status = 200
     subscribed("lead.confirmed", "lead.stage_changed")
     lead_id, token = confirmed_lead(client, stream, mailbox, email="crm@acme.example", **GOOD_FIT)
@@ -42,8 +46,9 @@ def test_confirmation_and_stage_changes_are_posted_signed_and_without_personal_d
     types = [payload["type"] for _, payload, _ in posted()]
     assert types.count("lead.confirmed") == 1 and types.count("lead.stage_changed") >= 2  # ->lead, ->sql
     for headers, payload, body in posted():
-        expected = hmac.new(SECRET.encode(), f"{headers[TIMESTAMP_HEADER]}.".encode() + body,
-                            hashlib.sha256).hexdigest()
+        expected = hmac.new(
+            SECRET.encode(), f"{headers[TIMESTAMP_HEADER]}.".encode() + body, hashlib.sha256
+        ).hexdigest()
         assert headers[SIGNATURE_HEADER] == f"v1={expected}" and payload["lead_id"] == lead_id
         assert b"crm@acme.example" not in body and payload["id"]
     sql = [p for _, p, _ in posted() if p["type"] == "lead.stage_changed" and p["data"]["to"] == "sql"]
@@ -63,13 +68,18 @@ def test_a_redelivered_stream_batch_posts_nothing_again(client, stream, mailbox,
 
 
 def test_unsubscribing_is_posted_and_a_failing_receiver_is_retried_and_recorded(
-        client, stream, mailbox, services, subscribed):
+    client, stream, mailbox, services, subscribed
+):
     Hook.status = 500
     subscribed("lead.unsubscribed", include_profile=True)
     lead_id, _ = confirmed_lead(client, stream, mailbox, email="leaver@acme.example")
     path = urlsplit(services.unsubscribe.link(lead_id).url).path
-    assert client.http.post(path, body="List-Unsubscribe=One-Click",
-                            headers={"Content-Type": "application/x-www-form-urlencoded"}).status_code == 200
+    assert (
+        client.http.post(
+            path, body="List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        ).status_code
+        == 200
+    )
     stream.pump()  # the batch succeeds although the receiver fails
 
     attempts = services.playbook.integrations.delivery.attempts

@@ -1,4 +1,5 @@
 """Admin lead list and detail, GDPR export and erasure, through the app on moto."""
+
 from chalicelib.storage.models import lead_pk
 
 from .conftest import ADMIN, stored_items, submit
@@ -20,8 +21,13 @@ def test_leads_of_a_stage_come_best_score_first_page_by_page(client, stream, mai
 
 
 def test_the_lead_list_refuses_bad_stages_limits_and_forged_cursors(client):
-    for query in ("stage=vip", "stage=lead&limit=0", "stage=lead&limit=x", "stage=lead&cursor=abc",
-                  "stage=lead&cursor=k1.e30.x"):
+    for query in (
+        "stage=vip",
+        "stage=lead&limit=0",
+        "stage=lead&limit=x",
+        "stage=lead&cursor=abc",
+        "stage=lead&cursor=k1.e30.x",
+    ):
         assert client.http.get(f"/leads?{query}", headers=ADMIN).status_code == 400, query
 
 
@@ -39,8 +45,9 @@ def test_lead_detail_has_a_timeline_of_everything_in_order(client, stream, mailb
 
 
 def test_the_export_holds_everything_stored_about_the_person(client, stream, mailbox):
-    lead_id, _ = confirmed_lead(client, stream, mailbox, email="ann@acme.example", first_name="Ann",
-                                utm_source="google")
+    lead_id, _ = confirmed_lead(
+        client, stream, mailbox, email="ann@acme.example", first_name="Ann", utm_source="google"
+    )
     answer = client.http.get(f"/leads/{lead_id}/export", headers=ADMIN)
     assert answer.status_code == 200 and "attachment" in answer.headers["Content-Disposition"]
     document = answer.json_body
@@ -53,7 +60,8 @@ def test_the_export_holds_everything_stored_about_the_person(client, stream, mai
 
 
 def test_erasure_deletes_the_partition_and_token_lookups_and_keeps_only_a_keyed_suppression_entry(
-        client, stream, mailbox, aws, clock):
+    client, stream, mailbox, aws, clock
+):
     submit(client, email="ann@acme.example", first_name="Ann")
     stream.pump()
     clock.advance(3600)  # past the resend cooldown

@@ -8,8 +8,10 @@ from .conftest import submit
 
 
 def test_redaction_masks_addresses_and_ips_but_not_times():
-    assert redact("mail to ann@example.com from 198.51.100.7 / 2001:db8::1:2:3 / fe80:0:0:0:1:2:3:4 at 09:00:00") \
+    assert (
+        redact("mail to ann@example.com from 198.51.100.7 / 2001:db8::1:2:3 / fe80:0:0:0:1:2:3:4 at 09:00:00")
         == "mail to [email] from [ip] / [ip] / [ip] at 09:00:00"
+    )
 
 
 def test_a_full_signup_flow_logs_no_address_name_or_ip(client, stream, mailbox, services, monkeypatch):
@@ -23,8 +25,9 @@ def test_a_full_signup_flow_logs_no_address_name_or_ip(client, stream, mailbox, 
     monkeypatch.setattr(root, "level", logging.INFO)
     logs.install(app.log)
     try:
-        submit(client, email="ann.person@example.com", first_name="Annegret",
-               headers={"X-Forwarded-For": "203.0.113.9"})
+        submit(
+            client, email="ann.person@example.com", first_name="Annegret", headers={"X-Forwarded-For": "203.0.113.9"}
+        )
         submit(client, email="bad-input", first_name="Annegret")
         stream.pump()
         token = mailbox.confirm_tokens()[0]

@@ -1,4 +1,5 @@
 """The patched moto transaction keeps DynamoDB's all-or-nothing semantics."""
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -39,8 +40,14 @@ def test_conditions_see_the_state_before_the_transaction(aws):
 
 def test_a_write_that_fails_while_applying_restores_the_touched_items(aws):
     aws.put_item(TableName="leadflow", Item={"pk": {"S": "a"}, "sk": {"S": "x"}, "n": {"S": "text"}})
-    bad_update = {"Update": {"TableName": "leadflow", "Key": {"pk": {"S": "a"}, "sk": {"S": "x"}},
-                             "UpdateExpression": "ADD n :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+    bad_update = {
+        "Update": {
+            "TableName": "leadflow",
+            "Key": {"pk": {"S": "a"}, "sk": {"S": "x"}},
+            "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
     with pytest.raises(ClientError):
         aws.transact_write_items(TransactItems=[put("b"), bad_update])
     assert [(i["pk"]["S"], i["n"]) for i in stored_items(aws)] == [("a", {"S": "text"})]

@@ -1,5 +1,6 @@
 """The guard behind "no request path and no scheduled job scans the table"
 (tests/integration/conftest.py, on for every integration test) really fails."""
+
 import pytest
 
 from .conftest import ROOT, stored_items

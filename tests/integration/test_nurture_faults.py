@@ -1,5 +1,6 @@
 """The nurture sender under faults: SES throttling and its daily quota in the
 middle of a batch, two ticks at once, and a crash at each point of a send."""
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -53,8 +54,9 @@ def open_claims(leads):
     return [r for lead_id in leads for r in sends(lead_id) if r.outcome == "claimed"]
 
 
-def test_throttling_mid_batch_leaves_the_unsent_for_a_later_tick_and_repeats_none(client, mailbox, services, leads,
-                                                                                timer, monkeypatch):
+def test_throttling_mid_batch_leaves_the_unsent_for_a_later_tick_and_repeats_none(
+    client, mailbox, services, leads, timer, monkeypatch
+):
     real_send = services.ses.send_raw_email
     throttling = {"on": True, "calls": 0}
 
@@ -95,8 +97,9 @@ def test_the_daily_quota_stops_sending_until_the_next_day(client, clock, mailbox
     assert sorted(len(subjects) for subjects in per_lead(mailbox, leads).values()) == [1, 1, 1]
 
 
-def test_two_ticks_at_once_send_each_mail_once_when_one_runs_during_the_others_ses_call(client, mailbox, services,
-                                                                                      leads, monkeypatch):
+def test_two_ticks_at_once_send_each_mail_once_when_one_runs_during_the_others_ses_call(
+    client, mailbox, services, leads, monkeypatch
+):
     # the other tick runs while this one's SES call is in flight
     other = on_first_call(monkeypatch, services.ses, "send_raw_email", lambda: tick(client))
     first = tick(client)
@@ -105,8 +108,9 @@ def test_two_ticks_at_once_send_each_mail_once_when_one_runs_during_the_others_s
     assert sorted(len(subjects) for subjects in per_lead(mailbox, leads).values()) == [1, 1, 1]
 
 
-def test_two_ticks_at_once_send_each_mail_once_when_both_read_before_either_claims(client, mailbox, services, leads,
-                                                                                 monkeypatch):
+def test_two_ticks_at_once_send_each_mail_once_when_both_read_before_either_claims(
+    client, mailbox, services, leads, monkeypatch
+):
     # the other tick claims and sends first
     other = on_first_call(monkeypatch, services.nurture_store, "claim", lambda: tick(client))
     first = tick(client)
@@ -115,8 +119,9 @@ def test_two_ticks_at_once_send_each_mail_once_when_both_read_before_either_clai
     assert sorted(len(subjects) for subjects in per_lead(mailbox, leads).values()) == [1, 1, 1]
 
 
-def test_a_crash_between_claim_and_send_gives_the_step_up_after_the_lease_and_goes_on(client, clock, mailbox,
-                                                                                    services, leads, monkeypatch):
+def test_a_crash_between_claim_and_send_gives_the_step_up_after_the_lease_and_goes_on(
+    client, clock, mailbox, services, leads, monkeypatch
+):
     on_first_call(monkeypatch, services.ses, "send_raw_email", crash)
     with pytest.raises(Crash):
         tick(client)
@@ -135,8 +140,7 @@ def test_a_crash_between_claim_and_send_gives_the_step_up_after_the_lease_and_go
     assert per_lead(mailbox, leads)[crashed_lead] == ["Welche Ihrer Leads sind kaufbereit?"]
 
 
-def test_a_crash_after_ses_took_the_mail_does_not_send_it_again(client, clock, mailbox, services, leads,
-                                                              monkeypatch):
+def test_a_crash_after_ses_took_the_mail_does_not_send_it_again(client, clock, mailbox, services, leads, monkeypatch):
     # after SES accepted, before the message id was written
     on_first_call(monkeypatch, services.nurture_store, "record_sent", crash)
     with pytest.raises(Crash):
@@ -146,8 +150,9 @@ def test_a_crash_after_ses_took_the_mail_does_not_send_it_again(client, clock, m
     assert sorted(len(subjects) for subjects in per_lead(mailbox, leads).values()) == [1, 1, 1]
 
 
-def test_a_crash_after_the_recorded_send_moves_the_lead_on_without_sending_again(client, mailbox, services, leads,
-                                                                              monkeypatch):
+def test_a_crash_after_the_recorded_send_moves_the_lead_on_without_sending_again(
+    client, mailbox, services, leads, monkeypatch
+):
     on_first_call(monkeypatch, services.nurture, "_move_on", crash)
     with pytest.raises(Crash):
         tick(client)
@@ -173,8 +178,7 @@ def test_a_mail_ses_rejects_is_released_and_tried_again_next_tick(client, mailbo
     assert sorted(len(subjects) for subjects in per_lead(mailbox, leads).values()) == [1, 1, 1]
 
 
-def test_leads_erased_while_a_mail_is_in_flight_get_no_items_back(client, aws, mailbox, services, leads,
-                                                                 monkeypatch):
+def test_leads_erased_while_a_mail_is_in_flight_get_no_items_back(client, aws, mailbox, services, leads, monkeypatch):
     def erase_all():
         for item in stored_items(aws):
             if item["pk"]["S"] in {lead_pk(lead_id) for lead_id in leads}:

@@ -1,6 +1,7 @@
 """Nurture sequences end to end on moto: enrolment on confirmation, the
 scheduled sender with the fixed clock, the send window, the frequency cap
 and every way out of a sequence."""
+
 import json
 import re
 from urllib.parse import urlsplit
@@ -43,8 +44,9 @@ def timer(services):
 def ses_calls(services):
     """What the app passed to SES for each mail (moto keeps no tags)."""
     calls = []
-    services.ses.meta.events.register("provide-client-params.ses.SendRawEmail",
-                                      lambda params, **_: calls.append(params))
+    services.ses.meta.events.register(
+        "provide-client-params.ses.SendRawEmail", lambda params, **_: calls.append(params)
+    )
     return calls
 
 
@@ -70,12 +72,14 @@ def stored_lead(lead_id):
 
 
 def sends(lead_id):
-    return list(NurtureSendItem.query(lead_pk(lead_id), NurtureSendItem.sk.startswith("NURTURE#"),
-                                      consistent_read=True))
+    return list(
+        NurtureSendItem.query(lead_pk(lead_id), NurtureSendItem.sk.startswith("NURTURE#"), consistent_read=True)
+    )
 
 
-def test_a_confirmed_lead_gets_step_1_at_once_and_step_2_only_after_its_delay(client, stream, mailbox, clock, timer,
-                                                                            ses_calls, services):
+def test_a_confirmed_lead_gets_step_1_at_once_and_step_2_only_after_its_delay(
+    client, stream, mailbox, clock, timer, ses_calls, services
+):
     lead_id, _ = confirmed_lead(client, stream, mailbox, email="ann@acme.example", first_name="Ann")
     assert stored_lead(lead_id).nurture_due == iso(clock.now())
 
@@ -96,16 +100,23 @@ def test_a_confirmed_lead_gets_step_1_at_once_and_step_2_only_after_its_delay(cl
     assert tick(client) == {} and len(subjects(mailbox)) == 3
 
     records = sends(lead_id)
-    assert [(r.sequence, r.step, r.outcome) for r in records] == [("welcome", 0, "sent"), ("welcome", 1, "sent"),
-                                                                   ("welcome", 2, "sent")]
+    assert [(r.sequence, r.step, r.outcome) for r in records] == [
+        ("welcome", 0, "sent"),
+        ("welcome", 1, "sent"),
+        ("welcome", 2, "sent"),
+    ]
     assert [r.message_id for r in records] == [m.id for m in mailbox.messages()[1:]]
-    assert [c["Tags"] for c in ses_calls[1:2]] == [[
-        {"Name": "kind", "Value": "nurture"}, {"Name": "lead", "Value": lead_id},
-        {"Name": "sequence", "Value": "welcome"}, {"Name": "step", "Value": "1"}]]
+    assert [c["Tags"] for c in ses_calls[1:2]] == [
+        [
+            {"Name": "kind", "Value": "nurture"},
+            {"Name": "lead", "Value": lead_id},
+            {"Name": "sequence", "Value": "welcome"},
+            {"Name": "step", "Value": "1"},
+        ]
+    ]
 
 
-def test_a_nurture_mail_is_personal_tracked_and_carries_one_click_unsubscribe(client, stream, mailbox, timer,
-                                                                            services):
+def test_a_nurture_mail_is_personal_tracked_and_carries_one_click_unsubscribe(client, stream, mailbox, timer, services):
     lead_id, _ = confirmed_lead(client, stream, mailbox, email="ann@acme.example", first_name="<Ann>")
     tick(client)
     [mail] = nurture_mails(mailbox)
@@ -127,13 +138,15 @@ def test_a_nurture_mail_is_personal_tracked_and_carries_one_click_unsubscribe(cl
 
     followed = client.http.get(urlsplit(tracked[0]).path)
     assert followed.status_code == 302 and followed.headers["Location"].startswith("https://www.leadflow.example/")
-    one_click = client.http.post(urlsplit(unsubscribe).path, body="List-Unsubscribe=One-Click",
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    one_click = client.http.post(
+        urlsplit(unsubscribe).path,
+        body="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert one_click.status_code == 200 and stored_lead(lead_id).status == "unsubscribed"
 
 
-def test_english_leads_get_the_english_template_and_a_greeting_without_a_name(client, stream, mailbox, timer,
-                                                                            services):
+def test_english_leads_get_the_english_template_and_a_greeting_without_a_name(client, stream, mailbox, timer, services):
     lead_id, _ = confirmed_lead(client, stream, mailbox, email="bob@acme.example")
     stored = stored_lead(lead_id)
     stored.update([LeadItem.locale.set("en")])
@@ -178,8 +191,9 @@ def test_reaching_sql_ends_the_sequence_and_takes_the_lead_out_of_the_index(clie
     assert tick(client) == {} and len(subjects(mailbox)) == 1
 
 
-def test_an_unsubscribed_lead_gets_nothing_more_even_before_the_stream_catches_up(client, stream, mailbox, clock,
-                                                                               timer):
+def test_an_unsubscribed_lead_gets_nothing_more_even_before_the_stream_catches_up(
+    client, stream, mailbox, clock, timer
+):
     lead_id, _ = confirmed_lead(client, stream, mailbox, email="bye@acme.example")
     tick(client)
     unsubscribe = re.search(r"<(.+)>", nurture_mails(mailbox)[0]["List-Unsubscribe"]).group(1)
@@ -206,10 +220,12 @@ def test_a_bounced_lead_gets_nothing_more(client, stream, mailbox, clock, timer,
 def test_the_frequency_cap_spaces_mails_of_different_sequences(client, stream, mailbox, clock, timer, services):
     playbook = load_playbook(env={})
     nurture = playbook.nurture
-    software = nurture.sequences["software"].model_copy(update={"steps": (
-        nurture.sequences["software"].steps[0].model_copy(update={"delay_days": 2}),)})
-    services.playbook = playbook.model_copy(update={"nurture": nurture.model_copy(
-        update={"sequences": {**nurture.sequences, "software": software}})})
+    software = nurture.sequences["software"].model_copy(
+        update={"steps": (nurture.sequences["software"].steps[0].model_copy(update={"delay_days": 2}),)}
+    )
+    services.playbook = playbook.model_copy(
+        update={"nurture": nurture.model_copy(update={"sequences": {**nurture.sequences, "software": software}})}
+    )
     lead_id, _ = confirmed_lead(client, stream, mailbox, email="dev@acme.example", industry="software")
     assert set(stored_lead(lead_id).nurture.as_dict()) == {"welcome", "software"}
     tick(client)
@@ -228,8 +244,11 @@ def test_leads_outside_the_enrolment_conditions_are_not_enrolled(client, stream,
 
 
 def test_pending_signups_get_no_nurture_and_are_not_in_the_index(client, stream, mailbox, aws, timer):
-    client.http.post("/forms/demo/submissions", headers={"Content-Type": "application/json"},
-                     body=json.dumps({"email": "pending@acme.example", "consent": True}))
+    client.http.post(
+        "/forms/demo/submissions",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"email": "pending@acme.example", "consent": True}),
+    )
     stream.pump()
     [lead] = [i for i in stored_items(aws) if i["sk"]["S"] == LEAD_SK]
     assert "nurture_due" not in lead and "nurture_shard" not in lead
@@ -258,8 +277,9 @@ def test_sends_are_paced_to_the_configured_rate(client, stream, mailbox, timer):
     assert timer.sleeps == [pytest.approx(0.1), pytest.approx(0.1)]  # 10 a second in the playbook
 
 
-def test_a_tick_stops_when_the_lambdas_time_runs_short_and_the_rest_stays_due(client, stream, mailbox, clock,
-                                                                           timer, services):
+def test_a_tick_stops_when_the_lambdas_time_runs_short_and_the_rest_stays_due(
+    client, stream, mailbox, clock, timer, services
+):
     for n in range(3):
         confirmed_lead(client, stream, mailbox, email=f"slow{n}@acme.example")
     remaining = iter([60_000, 60_000, 9_000])  # ms left before each lead; 10 s are kept in reserve

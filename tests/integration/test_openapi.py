@@ -1,6 +1,7 @@
 """The served API description: valid OpenAPI 3.1, every route of app.py
 described, and the public routes answering as described (Schemathesis,
 in process over WSGI, bounded in examples)."""
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -25,8 +26,12 @@ def test_every_route_and_method_of_the_app_is_described(client):
     from app import app
 
     paths = client.http.get("/openapi.json").json_body["paths"]
-    missing = [f"{method} {path}" for path, methods in app.routes.items() for method in methods
-               if method.lower() not in paths.get(path, {})]
+    missing = [
+        f"{method} {path}"
+        for path, methods in app.routes.items()
+        for method in methods
+        if method.lower() not in paths.get(path, {})
+    ]
     assert missing == [], "describe these in chalicelib/openapi/openapi.yaml"
     described = {(path, m) for path, ops in paths.items() for m in ops if m != "parameters"}
     routed = {(path, m.lower()) for path, methods in app.routes.items() for m in methods}
@@ -60,9 +65,13 @@ api = schemathesis.pytest.from_fixture("served_schema")
 
 
 @api.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 def test_public_routes_answer_as_described(case):
-    case.call_and_validate(checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                                   response_schema_conformance])
+    case.call_and_validate(
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    )

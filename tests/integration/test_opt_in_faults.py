@@ -1,4 +1,5 @@
 """Exactly one opt-in mail under retries, and confirmation under races."""
+
 from botocore.exceptions import ClientError
 
 from chalicelib.storage.models import LEAD_SK, LeadItem, lead_pk
@@ -18,8 +19,9 @@ def test_ses_throttling_is_retried_and_ends_with_exactly_one_mail(client, stream
     def throttled_once(**kwargs):
         calls.append(kwargs)
         if len(calls) == 1:
-            raise ClientError({"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}},
-                              "SendRawEmail")
+            raise ClientError(
+                {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "SendRawEmail"
+            )
         return real_send(**kwargs)
 
     monkeypatch.setattr(services.ses, "send_raw_email", throttled_once)
@@ -43,7 +45,8 @@ def test_a_redelivered_stream_batch_sends_nothing_more(client, stream, mailbox):
 
 
 def test_a_crash_between_send_and_record_errs_on_a_second_mail_whose_link_supersedes(
-        client, stream, mailbox, services, monkeypatch):
+    client, stream, mailbox, services, monkeypatch
+):
     store = services.opt_in._store
     real_record = store.record_sent
     crashes = []

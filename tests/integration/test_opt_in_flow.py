@@ -17,7 +17,7 @@ def test_signup_is_stored_pending_and_mailed_once_then_confirmed(client, stream,
     assert lead["status"] == "pending"
 
     page = client.http.get(f"/confirm/{token}")
-    assert page.status_code == 200 and b"<form method=\"post\"" in page.body
+    assert page.status_code == 200 and b'<form method="post"' in page.body
     assert client.http.get(f"/leads/{lead['lead_id']}", headers=ADMIN).json_body["status"] == "pending"
 
     confirmed = client.http.post(f"/confirm/{token}", headers={"User-Agent": "pytest-browser"})

@@ -1,6 +1,7 @@
 """SQL routing end to end on moto: the stream hands an SQL to the FIFO
 routing queue, the router assigns a rep and notifies, reps act through
 signed links or the admin API, and the SLA watcher reassigns."""
+
 import hashlib
 import hmac
 import json
@@ -32,8 +33,9 @@ class RoutingQueue:
         self.client = client
 
     def receive(self):
-        messages = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, AttributeNames=["All"],
-                                            VisibilityTimeout=0).get("Messages", [])
+        messages = self.sqs.receive_message(
+            QueueUrl=self.url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=0
+        ).get("Messages", [])
         return [sqs_record(m, f"arn:aws:sqs:{REGION}:123456789012:{QUEUE}", REGION) for m in messages]
 
     def deliver(self, records):
@@ -57,8 +59,14 @@ def queue(client):
 
 
 def put_rep(client, rep_id, **fields):
-    body = {"name": rep_id.title(), "email": f"{rep_id}@sales.example", "pools": ["dach"], "territories": ["DE"],
-            "capacity": 5, **fields}
+    body = {
+        "name": rep_id.title(),
+        "email": f"{rep_id}@sales.example",
+        "pools": ["dach"],
+        "territories": ["DE"],
+        "capacity": 5,
+        **fields,
+    }
     response = client.http.put(f"/reps/{rep_id}", headers=JSON_ADMIN, body=json.dumps(body))
     assert response.status_code in (200, 201), response.body
     return response.json_body
@@ -166,7 +174,7 @@ class Hook(BaseHTTPRequestHandler):
     status = 500
     calls: list = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Hook.calls.append((dict(self.headers), body))
         self.send_response(Hook.status)
@@ -193,7 +201,8 @@ def no_backoff(services):
 
 
 def test_a_failing_webhook_is_retried_and_recorded_and_the_assignment_and_mail_stand(
-        client, stream, mailbox, queue, hook, no_backoff):
+    client, stream, mailbox, queue, hook, no_backoff
+):
     Hook.status = 500
     put_rep(client, "ann", webhook_url=hook, webhook_secret="s" * 32)
     lead_id = sql_lead(client, stream, mailbox, "hooked@acme.example")
@@ -224,7 +233,8 @@ def test_a_working_webhook_gets_slack_json_with_a_valid_signature(client, stream
 
 
 def test_links_get_shows_a_page_post_accepts_and_outcome_won_makes_a_customer_and_frees_capacity(
-        client, stream, mailbox, queue, clock):
+    client, stream, mailbox, queue, clock
+):
     put_rep(client, "ann")
     lead_id = sql_lead(client, stream, mailbox, "won@acme.example")
     queue.pump()
@@ -240,8 +250,9 @@ def test_links_get_shows_a_page_post_accepts_and_outcome_won_makes_a_customer_an
 
     outcome = link(mail, "outcome")
     clock.advance(60)  # stage changes are keyed by time
-    done = client.http.post(outcome, headers={"Content-Type": "application/x-www-form-urlencoded"},
-                            body="outcome=won&note=signed")
+    done = client.http.post(
+        outcome, headers={"Content-Type": "application/x-www-form-urlencoded"}, body="outcome=won&note=signed"
+    )
     assert done.status_code == 200
     [a] = assignments(client, lead_id)
     assert (a["status"], a["outcome"]) == ("closed", "won")
@@ -270,14 +281,14 @@ def test_decline_offers_the_next_rep_and_the_old_link_stops_working(client, stre
     assert reps == {"ann": 0, "bob": 1}
 
 
-def test_admin_routes_accept_and_record_outcomes_and_refuse_what_does_not_apply(client, stream, mailbox, queue,
-                                                                                 clock):
+def test_admin_routes_accept_and_record_outcomes_and_refuse_what_does_not_apply(client, stream, mailbox, queue, clock):
     put_rep(client, "ann")
     lead_id = sql_lead(client, stream, mailbox, "admin@acme.example")
     queue.pump()
     clock.advance(60)  # stage changes are keyed by time
-    act = lambda action, **body: client.http.post(f"/assignments/{lead_id}/{action}", headers=JSON_ADMIN,  # noqa: E731
-                                                   body=json.dumps(body))
+
+    def act(action, **body):
+        return client.http.post(f"/assignments/{lead_id}/{action}", headers=JSON_ADMIN, body=json.dumps(body))
 
     assert act("outcome", outcome="won").status_code == 409  # not accepted yet
     assert act("accept").json_body["status"] == "accepted"
@@ -293,7 +304,8 @@ def test_admin_routes_accept_and_record_outcomes_and_refuse_what_does_not_apply(
 
 
 def test_sla_missed_reassigns_and_tells_the_manager_and_an_accepted_lead_is_left_alone(
-        client, stream, mailbox, queue, clock):
+    client, stream, mailbox, queue, clock
+):
     put_rep(client, "ann")
     put_rep(client, "bob", capacity=4)
     slow = sql_lead(client, stream, mailbox, "slow@acme.example")
@@ -341,14 +353,26 @@ def test_after_n_reassignments_the_sla_escalates_to_the_default_owner(client, st
 
 def test_concurrent_claims_never_over_assign(services, clock):
     client_ = services.routing_store
-    client_.put_rep("ann", {"name": "Ann", "email": "ann@sales.example", "capacity": 3, "out_of_office": False,
-                            "pools": ["dach"]}, "2026-11-23T09:00:00.000Z")
+    client_.put_rep(
+        "ann",
+        {"name": "Ann", "email": "ann@sales.example", "capacity": 3, "out_of_office": False, "pools": ["dach"]},
+        "2026-11-23T09:00:00.000Z",
+    )
     won, lost = [], []
 
     def claim(n):
-        a = Assignment(lead_id=f"lead{n}", key="2026-11-23T09:00:00.000Z", sql_at="2026-11-23T09:00:00.000Z",
-                       status=OFFERED, rep_id="ann", offer=1, reason="routed", how="pool:dach",
-                       routed_at="2026-11-23T09:00:00.000Z", offered_at="2026-11-23T09:00:00.000Z")
+        a = Assignment(
+            lead_id=f"lead{n}",
+            key="2026-11-23T09:00:00.000Z",
+            sql_at="2026-11-23T09:00:00.000Z",
+            status=OFFERED,
+            rep_id="ann",
+            offer=1,
+            reason="routed",
+            how="pool:dach",
+            routed_at="2026-11-23T09:00:00.000Z",
+            offered_at="2026-11-23T09:00:00.000Z",
+        )
         try:
             client_.create(a, bounded=True)
             won.append(n)
@@ -390,15 +414,20 @@ def test_speed_to_lead_report_from_day_counters(client, stream, mailbox, queue, 
     assert bad.status_code == 400
 
 
-@pytest.mark.parametrize("body, error", [
-    ({"name": "A", "email": "not-an-address", "capacity": 1}, "email"),
-    ({"name": "A", "email": "a@b.example", "capacity": -1}, "capacity"),
-    ({"name": "A", "email": "a@b.example", "capacity": 1, "territories": ["Germany"]}, "territories"),
-    ({"name": "A", "email": "a@b.example", "capacity": 1, "working_hours": {"timezone": "Mars/Base"}},
-     "working_hours.timezone"),
-    ({"name": "A", "email": "a@b.example", "capacity": 1, "webhook_url": "https://hooks.example/x"}, "body"),
-    ({"name": "A", "email": "a@b.example", "capacity": 1, "shoe_size": 44}, "shoe_size"),
-])
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ({"name": "A", "email": "not-an-address", "capacity": 1}, "email"),
+        ({"name": "A", "email": "a@b.example", "capacity": -1}, "capacity"),
+        ({"name": "A", "email": "a@b.example", "capacity": 1, "territories": ["Germany"]}, "territories"),
+        (
+            {"name": "A", "email": "a@b.example", "capacity": 1, "working_hours": {"timezone": "Mars/Base"}},
+            "working_hours.timezone",
+        ),
+        ({"name": "A", "email": "a@b.example", "capacity": 1, "webhook_url": "https://hooks.example/x"}, "body"),
+        ({"name": "A", "email": "a@b.example", "capacity": 1, "shoe_size": 44}, "shoe_size"),
+    ],
+)
 def test_bad_rep_input_is_400_and_stores_nothing(client, body, error):
     response = client.http.put("/reps/ann", headers=JSON_ADMIN, body=json.dumps(body))
     assert response.status_code == 400 and error in response.json_body["errors"], response.json_body

@@ -1,5 +1,6 @@
 """Activities in, score, temperature and stage out, through the app's routes
 and its stream handler on moto."""
+
 import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -56,18 +57,27 @@ def test_the_playbook_example_a_fitting_lead_asking_for_a_demo_becomes_an_sql(cl
 
     view = lead(client, lead_id)
     assert view["stage"] == "sql" and view["temperature"] == "hot"
-    assert [(c["from_stage"], c["to_stage"]) for c in view["stage_changes"]] == [("subscriber", "lead"), ("lead", "sql")]
+    assert [(c["from_stage"], c["to_stage"]) for c in view["stage_changes"]] == [
+        ("subscriber", "lead"),
+        ("lead", "sql"),
+    ]
     assert view["stage_changes"][-1]["reason"].startswith("hand-raiser demo_request")
     scoring = view["scoring"]
     assert scoring["score"] == scoring["fit"] + scoring["engagement"] == 90
-    assert scoring["breakdown"][0] == {"rule": "demo_request", "kind": "engagement", "points": 30,
-                                       "detail": "1× after decay"}
+    assert scoring["breakdown"][0] == {
+        "rule": "demo_request",
+        "kind": "engagement",
+        "points": 30,
+        "detail": "1× after decay",
+    }
     assert {c["rule"] for c in scoring["breakdown"]} >= {"decision_maker", "country_dach", "form_submitted"}
 
 
 def test_the_same_lead_with_one_page_view_and_no_demo_request_stays_below_sql(client, stream, mailbox):
     lead_id, lead_token = confirmed_lead(client, stream, mailbox, **GOOD_FIT)
-    assert send_event(client, lead_token, type="page_view", url="https://www.leadflow.example/features").status_code == 202
+    assert (
+        send_event(client, lead_token, type="page_view", url="https://www.leadflow.example/features").status_code == 202
+    )
     stream.pump()
     view = lead(client, lead_id)
     assert view["stage"] == "lead" and view["score"] == 61 and view["temperature"] == "warm"
@@ -80,13 +90,16 @@ def test_pending_signups_are_not_scored(client, stream, mailbox):
     assert view["stage"] == "subscriber" and view["scoring"]["score"] is None
 
 
-@pytest.mark.parametrize("body, error", [
-    ({"type": "telepathy"}, "type"),
-    ({"type": "page_view"}, "url"),
-    ({"type": "webinar_attended"}, "type"),  # server-side only
-    ({"type": "page_view", "url": "javascript:alert(1)"}, "data.url"),
-    ({"type": "demo_request", "at": "2020-01-01T00:00:00Z"}, "at"),
-])
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ({"type": "telepathy"}, "type"),
+        ({"type": "page_view"}, "url"),
+        ({"type": "webinar_attended"}, "type"),  # server-side only
+        ({"type": "page_view", "url": "javascript:alert(1)"}, "data.url"),
+        ({"type": "demo_request", "at": "2020-01-01T00:00:00Z"}, "at"),
+    ],
+)
 def test_events_with_an_unknown_type_or_bad_data_are_400_and_store_nothing(client, stream, mailbox, body, error):
     lead_id, lead_token = confirmed_lead(client, stream, mailbox)
     before = len(stored_activities(lead_id))
@@ -115,8 +128,9 @@ def test_events_answer_cors_for_the_playbooks_origins_only(client, stream, mailb
     assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Methods"] == "POST, OPTIONS"
 
 
-def test_open_pixel_and_click_record_activities_and_machines_are_flagged_without_points(client, stream, mailbox,
-                                                                                         services, clock):
+def test_open_pixel_and_click_record_activities_and_machines_are_flagged_without_points(
+    client, stream, mailbox, services, clock
+):
     lead_id, _ = confirmed_lead(client, stream, mailbox)
     sent = clock.now()
     public = services.settings.public_url
@@ -136,8 +150,15 @@ def test_open_pixel_and_click_record_activities_and_machines_are_flagged_without
     stream.pump()
 
     hits = [(a.type, a.flagged) for a in stored_activities(lead_id) if a.source == "email"]
-    assert sorted(hits, key=str) == sorted([("email_click", "too soon after sending"), ("email_open", None),
-                                            ("email_click", "scanner user agent"), ("email_click", None)], key=str)
+    assert sorted(hits, key=str) == sorted(
+        [
+            ("email_click", "too soon after sending"),
+            ("email_open", None),
+            ("email_click", "scanner user agent"),
+            ("email_click", None),
+        ],
+        key=str,
+    )
     breakdown = {c["rule"]: c for c in lead(client, lead_id)["scoring"]["breakdown"]}
     assert breakdown["email_click"]["detail"].startswith("1×") and breakdown["email_open"]["points"] == 1
 
@@ -155,11 +176,17 @@ def test_admin_adds_a_past_server_side_activity_and_edits_the_profile_and_both_r
     assert lead(client, lead_id)["scoring"]["fit"] == -15
 
     yesterday = iso(clock.now() - timedelta(days=1))
-    added = client.http.post(f"/leads/{lead_id}/activities", headers={**ADMIN, "Content-Type": "application/json"},
-                             body=json.dumps({"type": "webinar_attended", "at": yesterday, "data": {"webinar": "w-12"}}))
+    added = client.http.post(
+        f"/leads/{lead_id}/activities",
+        headers={**ADMIN, "Content-Type": "application/json"},
+        body=json.dumps({"type": "webinar_attended", "at": yesterday, "data": {"webinar": "w-12"}}),
+    )
     assert added.status_code == 201 and added.json_body["at"] == yesterday
-    edited = client.http.patch(f"/leads/{lead_id}", headers={**ADMIN, "Content-Type": "application/json"},
-                               body=json.dumps({"profile": GOOD_FIT}))
+    edited = client.http.patch(
+        f"/leads/{lead_id}",
+        headers={**ADMIN, "Content-Type": "application/json"},
+        body=json.dumps({"profile": GOOD_FIT}),
+    )
     assert edited.status_code == 200 and edited.json_body["profile"]["industry"] == "software"
     stream.pump()
 
@@ -171,14 +198,32 @@ def test_admin_adds_a_past_server_side_activity_and_edits_the_profile_and_both_r
 def test_admin_routes_answer_404_for_unknown_leads_and_400_for_bad_input(client, stream, mailbox):
     lead_id, _ = confirmed_lead(client, stream, mailbox)
     json_admin = {**ADMIN, "Content-Type": "application/json"}
-    assert client.http.post("/leads/nope/activities", headers=json_admin,
-                            body=json.dumps({"type": "webinar_attended"})).status_code == 404
-    assert client.http.patch("/leads/nope", headers=json_admin,
-                             body=json.dumps({"profile": {"industry": "x"}})).status_code == 404
-    assert client.http.patch(f"/leads/{lead_id}", headers=json_admin,
-                             body=json.dumps({"profile": {"email": "x@y.z"}})).status_code == 400
-    assert client.http.post(f"/leads/{lead_id}/activities", headers=json_admin,
-                            body=json.dumps({"type": "webinar_attended", "at": "2999-01-01T00:00:00Z"})).status_code == 400
+    assert (
+        client.http.post(
+            "/leads/nope/activities", headers=json_admin, body=json.dumps({"type": "webinar_attended"})
+        ).status_code
+        == 404
+    )
+    assert (
+        client.http.patch(
+            "/leads/nope", headers=json_admin, body=json.dumps({"profile": {"industry": "x"}})
+        ).status_code
+        == 404
+    )
+    assert (
+        client.http.patch(
+            f"/leads/{lead_id}", headers=json_admin, body=json.dumps({"profile": {"email": "x@y.z"}})
+        ).status_code
+        == 400
+    )
+    assert (
+        client.http.post(
+            f"/leads/{lead_id}/activities",
+            headers=json_admin,
+            body=json.dumps({"type": "webinar_attended", "at": "2999-01-01T00:00:00Z"}),
+        ).status_code
+        == 400
+    )
     assert client.http.patch(f"/leads/{lead_id}", body=json.dumps({"profile": {"a": 1}})).status_code == 401
 
 
@@ -251,11 +296,13 @@ def test_decay_job_rescores_due_leads_through_the_index_and_never_scans(client, 
 
 def datetime_of(text):
     from datetime import datetime
+
     return datetime.fromisoformat(text)
 
 
 def test_only_a_sales_outcome_moves_an_sql_on_and_a_recycled_lead_requalifies_on_new_activity(
-        client, stream, mailbox, services, clock):
+    client, stream, mailbox, services, clock
+):
     lead_id, lead_token = confirmed_lead(client, stream, mailbox, **GOOD_FIT)
     send_event(client, lead_token, type="demo_request")
     stream.pump()
@@ -284,8 +331,10 @@ def test_a_score_write_from_a_stale_read_is_refused_on_the_version(client, strea
     stale = services.scores.lead(lead_id)
     send_event(client, lead_token, type="pricing_page_view")
     stream.pump()
-    for write in (ScoreWrite(at=iso(clock.now())),  # a plain UpdateItem
-                  ScoreWrite(at=iso(clock.now()), stage_change=StageChange("lead", "mql", "test"))):  # a transaction
+    for write in (
+        ScoreWrite(at=iso(clock.now())),  # a plain UpdateItem
+        ScoreWrite(at=iso(clock.now()), stage_change=StageChange("lead", "mql", "test")),
+    ):  # a transaction
         with pytest.raises(VersionConflict):
             services.scores.write(stale, write)
     assert len(lead(client, lead_id)["stage_changes"]) == 1

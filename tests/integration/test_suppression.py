@@ -1,5 +1,6 @@
 """SES bounces and complaints (SNS in SQS, samples in events/ses/) stop all
 mail to the address, once, whatever SQS redelivers."""
+
 import copy
 import json
 from datetime import datetime, timedelta
@@ -141,8 +142,9 @@ def test_soft_bounces_suppress_only_at_the_threshold_within_the_window(client, s
     deliver(client, soft(1, now - timedelta(days=31)), soft(2, now - timedelta(days=2)))
     deliver(client, soft(3, now))
     assert lead(client)["suppressed"] is False  # the first is outside the 30 days: 2 of 3
-    deliver(client, soft(3, now), record("bounce-transient", "sqs-3-again", ses_id="ses-3",
-                                         at="2026-11-23T12:00:00.000Z"))
+    deliver(
+        client, soft(3, now), record("bounce-transient", "sqs-3-again", ses_id="ses-3", at="2026-11-23T12:00:00.000Z")
+    )
     assert lead(client)["suppressed"] is False  # the same SES message counts once
     deliver(client, soft(4, now + timedelta(hours=1)))
     ann = lead(client)

@@ -1,5 +1,6 @@
 """Fixtures for the local stack's own parts (resource creation, the pump,
 the SES simulator), on moto in process with a small template of their own."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,7 +1,8 @@
 """The pump against a tiny Chalice app of its own that declares a stream, an
 SQS and a scheduled handler, on the fixture template's resources."""
+
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from chalice import Chalice
@@ -19,8 +20,9 @@ def make_app():
     app = Chalice(app_name="pumptest")
     app.seen = {"stream": [], "work": [], "tick": []}
 
-    @app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-central-1:000000000000:table/fixture/stream/x",
-                            batch_size=10)
+    @app.on_dynamodb_record(
+        stream_arn="arn:aws:dynamodb:eu-central-1:000000000000:table/fixture/stream/x", batch_size=10
+    )
     def on_change(event):
         failures = []
         for record in event:
@@ -34,8 +36,7 @@ def make_app():
     @app.on_sqs_message(queue="fixture-work", batch_size=5)
     def on_work(event):
         app.seen["work"].extend(r.body for r in event)
-        return {"batchItemFailures": [{"itemIdentifier": r.to_dict()["messageId"]}
-                                      for r in event if r.body == "fail"]}
+        return {"batchItemFailures": [{"itemIdentifier": r.to_dict()["messageId"]} for r in event if r.body == "fail"]}
 
     @app.schedule("rate(5 minutes)")
     def tick(event):
@@ -46,14 +47,22 @@ def make_app():
 
 @pytest.fixture
 def clock():
-    return FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc))
+    return FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
 def pump(deployment, clock):
     app = make_app()
-    built = EventPump(app, client, clock, deployment, REGION, ACCOUNT,
-                      on_failure_queue_url=deployment["StreamFailureQueue"].url, stream_retries=2)
+    built = EventPump(
+        app,
+        client,
+        clock,
+        deployment,
+        REGION,
+        ACCOUNT,
+        on_failure_queue_url=deployment["StreamFailureQueue"].url,
+        stream_retries=2,
+    )
     built.app = app
     built.start()
     yield built
@@ -65,7 +74,7 @@ def put(pk):
 
 
 def test_handlers_are_discovered_from_the_app(pump):
-    assert sorted(getattr(s, "name") for s in pump.sources) == ["on_change", "on_work"]
+    assert sorted(s.name for s in pump.sources) == ["on_change", "on_work"]
     assert list(pump.jobs) == ["tick"] and pump.ignored == []
 
 
@@ -101,7 +110,7 @@ def test_a_schedule_fires_when_its_time_comes_on_the_clock(pump, clock):
     clock.advance(5 * 60)
     assert pump.run_due_jobs() is True
     assert pump.app.seen["tick"][-1] == "2026-11-23T09:05:00Z"
-    assert pump.jobs["tick"].next_run == datetime(2026, 11, 23, 9, 10, tzinfo=timezone.utc)
+    assert pump.jobs["tick"].next_run == datetime(2026, 11, 23, 9, 10, tzinfo=UTC)
 
 
 def test_a_handler_that_raises_is_logged_with_its_event_and_the_pump_goes_on(deployment, clock, caplog):
@@ -124,5 +133,7 @@ def test_a_handler_that_raises_is_logged_with_its_event_and_the_pump_goes_on(dep
     finally:
         pump.stop()
     assert handled == ["fine"]
-    assert any("handler explode raised on event" in r.getMessage() and '"body": "boom"' in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "handler explode raised on event" in r.getMessage() and '"body": "boom"' in r.getMessage()
+        for r in caplog.records
+    )

@@ -9,8 +9,7 @@ def test_every_declared_resource_is_created_with_its_settings(deployment):
     sqs = client("sqs")
     work = sqs.get_queue_attributes(QueueUrl=deployment["Work"].url, AttributeNames=["All"])["Attributes"]
     assert work["VisibilityTimeout"] == "0"
-    assert json.loads(work["RedrivePolicy"]) == {"deadLetterTargetArn": deployment["WorkDlq"].arn,
-                                                 "maxReceiveCount": 2}
+    assert json.loads(work["RedrivePolicy"]) == {"deadLetterTargetArn": deployment["WorkDlq"].arn, "maxReceiveCount": 2}
     ordered = sqs.get_queue_attributes(QueueUrl=deployment["Ordered"].url, AttributeNames=["All"])["Attributes"]
     assert deployment["Ordered"].name == "fixture-ordered.fifo"
     assert ordered["FifoQueue"] == "true" and ordered["ContentBasedDeduplication"] == "true"
@@ -22,8 +21,9 @@ def test_every_declared_resource_is_created_with_its_settings(deployment):
 
     ses = client("ses")
     assert "hello@leadflow.test" in ses.list_identities()["Identities"]
-    described = ses.describe_configuration_set(ConfigurationSetName="fixture-mail",
-                                               ConfigurationSetAttributeNames=["eventDestinations"])
+    described = ses.describe_configuration_set(
+        ConfigurationSetName="fixture-mail", ConfigurationSetAttributeNames=["eventDestinations"]
+    )
     [destination] = described["EventDestinations"]
     assert destination["Name"] == "fixture-mail-to-sns"
     assert destination["SNSDestination"]["TopicARN"] == deployment["Events"].arn

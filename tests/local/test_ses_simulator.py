@@ -1,7 +1,8 @@
 """The SES mailbox simulator and the mailbox, on the embedded moto server
 (the SES tap sits in its request path) with the fixture template."""
+
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import boto3
@@ -32,8 +33,7 @@ def embedded(template):
 
     deployment = create_resources(client, template, region=REGION, account=ACCOUNT)
     mailbox = Mailbox(ACCOUNT, REGION)
-    simulator = SesSimulator(mailbox, client, FixedClock(datetime(2026, 11, 23, 9, tzinfo=timezone.utc)),
-                             REGION, ACCOUNT)
+    simulator = SesSimulator(mailbox, client, FixedClock(datetime(2026, 11, 23, 9, tzinfo=UTC)), REGION, ACCOUNT)
     hooks += [mailbox.record, simulator.observe]
     yield client, deployment, mailbox, simulator
     requests.post(f"{aws.url}/moto-api/reset", timeout=10)
@@ -45,8 +45,9 @@ def send(client, to, **kwargs):
     message["From"], message["To"], message["Subject"] = f"Leadflow <{SENDER}>", to, "Hello"
     message.set_content("Text part http://127.0.0.1/confirm/abc")
     message.add_alternative("<p>HTML part</p>", subtype="html")
-    return client("ses").send_raw_email(Source=SENDER, Destinations=[to], RawMessage={"Data": message.as_bytes()},
-                                        **kwargs)["MessageId"]
+    return client("ses").send_raw_email(
+        Source=SENDER, Destinations=[to], RawMessage={"Data": message.as_bytes()}, **kwargs
+    )["MessageId"]
 
 
 def test_bounce_and_complaint_publish_ses_events_to_the_configuration_sets_topic(embedded):
@@ -77,8 +78,9 @@ def test_bounce_and_complaint_publish_ses_events_to_the_configuration_sets_topic
 
 def test_mailbox_shows_the_full_message_with_what_ses_was_told(embedded):
     client, _deployment, mailbox, _simulator = embedded
-    message_id = send(client, "ann@example.com", ConfigurationSetName="fixture-mail",
-                      Tags=[{"Name": "kind", "Value": "opt_in"}])
+    message_id = send(
+        client, "ann@example.com", ConfigurationSetName="fixture-mail", Tags=[{"Name": "kind", "Value": "opt_in"}]
+    )
     [message] = mailbox.messages()
     assert message["id"] == message_id
     assert message["to"] == ["ann@example.com"]

@@ -1,5 +1,6 @@
 """Cold start: importing the app must not load the SDK, the ORM or the
 validation library; each route loads what it needs when it first runs."""
+
 import json
 import subprocess
 import sys

@@ -42,8 +42,11 @@ def test_empty_optional_values_are_absent_not_empty_strings():
         ({"email": "ann@example.com"}, "consent", "is required"),
         ({"email": "ann@example.com", "consent": "off"}, "consent", "is required"),
         ({"email": "not-an-address", "consent": True}, "email", "is not a valid e-mail address"),
-        ({"email": "ann@example.com", "consent": True, "first_name": "Ann\r\nBcc: x@evil.test"}, "first_name",
-         "single line"),
+        (
+            {"email": "ann@example.com", "consent": True, "first_name": "Ann\r\nBcc: x@evil.test"},
+            "first_name",
+            "single line",
+        ),
         ({"email": "ann@example.com", "consent": True, "last_name": "x" * 101}, "last_name", "at most 100"),
         ({"email": "ann@example.com", "consent": True, "company": 42}, "company", "must be a string"),
         ({"email": "ann@example.com", "consent": True, "company": {"a": 1}}, "company", "must be a string"),

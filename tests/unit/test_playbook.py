@@ -9,9 +9,24 @@ def shipped():
 
 def test_the_shipped_playbook_has_the_demo_form_with_its_fields():
     form = load_playbook(env={}).forms["demo"]
-    assert {"email", "first_name", "last_name", "company", "job_title", "phone", "country", "company_size",
-            "industry", "consent", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-            "referrer"} <= set(form.fields)
+    assert {
+        "email",
+        "first_name",
+        "last_name",
+        "company",
+        "job_title",
+        "phone",
+        "country",
+        "company_size",
+        "industry",
+        "consent",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "referrer",
+    } <= set(form.fields)
     assert form.consent.version and form.locale in ("de", "en") and form.honeypot == "website"
     assert form.allowed_origins[0] == "http://127.0.0.1:8001"
 
@@ -22,17 +37,20 @@ def test_environment_values_fill_the_placeholders():
     assert str(form.success_url) == "http://127.0.0.1:9001/thanks.html"
 
 
-@pytest.mark.parametrize("mutate, key", [
-    (lambda p: p["forms"]["demo"]["fields"]["email"].update(max_lenght=5), "forms.demo.fields.email.max_lenght"),
-    (lambda p: p["forms"]["demo"].update(locale="fr"), "forms.demo.locale"),
-    (lambda p: p["double_opt_in"].update(token_ttl_hours=-1), "double_opt_in.token_ttl_hours"),
-    (lambda p: p["forms"]["demo"]["fields"]["company_size"].pop("choices"), "forms.demo.fields.company_size"),
-    (lambda p: p["forms"]["demo"]["fields"].pop("consent"), "forms.demo"),
-    (lambda p: p["forms"]["demo"].update(allowed_origins=["https://x.example/path"]), "forms.demo.allowed_origins"),
-    (lambda p: p.update(colour="blue"), "colour"),
-    (lambda p: p["suppression"].update(soft_bounce_threshold=0), "suppression.soft_bounce_threshold"),
-    (lambda p: p["suppression"].update(soft_bounce_window=30), "suppression.soft_bounce_window"),
-])
+@pytest.mark.parametrize(
+    "mutate, key",
+    [
+        (lambda p: p["forms"]["demo"]["fields"]["email"].update(max_lenght=5), "forms.demo.fields.email.max_lenght"),
+        (lambda p: p["forms"]["demo"].update(locale="fr"), "forms.demo.locale"),
+        (lambda p: p["double_opt_in"].update(token_ttl_hours=-1), "double_opt_in.token_ttl_hours"),
+        (lambda p: p["forms"]["demo"]["fields"]["company_size"].pop("choices"), "forms.demo.fields.company_size"),
+        (lambda p: p["forms"]["demo"]["fields"].pop("consent"), "forms.demo"),
+        (lambda p: p["forms"]["demo"].update(allowed_origins=["https://x.example/path"]), "forms.demo.allowed_origins"),
+        (lambda p: p.update(colour="blue"), "colour"),
+        (lambda p: p["suppression"].update(soft_bounce_threshold=0), "suppression.soft_bounce_threshold"),
+        (lambda p: p["suppression"].update(soft_bounce_window=30), "suppression.soft_bounce_window"),
+    ],
+)
 def test_a_bad_playbook_fails_naming_the_bad_key(mutate, key):
     raw = shipped()
     mutate(raw)

@@ -1,6 +1,7 @@
 """Routing rules on plain data: pools, coverage, availability, the order in
 which reps are tried, and the speed-to-lead histogram."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -10,18 +11,31 @@ from chalicelib.routing.reps import Rep, RepInput
 from chalicelib.routing.rules import LeadFacts, lead_facts, pool_for, targets, unavailable
 from chalicelib.routing.speed import accepted_counters, bucket, report, upper_edge
 
-MONDAY_10_BERLIN = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
-ROUTING = Routing.model_validate({
-    "rules": [{"name": "dach", "match": {"countries": ["DE", "AT"]}, "pool": "dach"},
-              {"name": "big", "match": {"company_sizes": ["1000+"], "sources": ["linkedin"]}, "pool": "enterprise"}],
-    "fallback_pool": "inbound", "default_owner": "boss",
-})
+MONDAY_10_BERLIN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+ROUTING = Routing.model_validate(
+    {
+        "rules": [
+            {"name": "dach", "match": {"countries": ["DE", "AT"]}, "pool": "dach"},
+            {"name": "big", "match": {"company_sizes": ["1000+"], "sources": ["linkedin"]}, "pool": "enterprise"},
+        ],
+        "fallback_pool": "inbound",
+        "default_owner": "boss",
+    }
+)
 DE = LeadFacts(country="DE", company_size="51-200", industry="software")
 
 
 def rep(rep_id, **fields):
-    return Rep(**{"rep_id": rep_id, "name": rep_id, "email": f"{rep_id}@x.example", "capacity": 5,
-                  "pools": ("dach",), **fields})
+    return Rep(
+        **{
+            "rep_id": rep_id,
+            "name": rep_id,
+            "email": f"{rep_id}@x.example",
+            "capacity": 5,
+            "pools": ("dach",),
+            **fields,
+        }
+    )
 
 
 def test_the_first_matching_rule_names_the_pool_and_all_its_conditions_must_hold():
@@ -36,21 +50,33 @@ def test_source_is_the_utm_source_or_else_the_form():
 
 
 def test_reps_with_more_room_come_first_and_equal_reps_alternate_by_last_assignment():
-    reps = [rep("ann", open_count=1, last_assigned_at="2026-11-23T08:00"), rep("bob", open_count=1,
-            last_assigned_at="2026-11-23T07:00"), rep("cid", open_count=4)]
+    reps = [
+        rep("ann", open_count=1, last_assigned_at="2026-11-23T08:00"),
+        rep("bob", open_count=1, last_assigned_at="2026-11-23T07:00"),
+        rep("cid", open_count=4),
+    ]
     assert [t.rep.rep_id for t in targets(reps, DE, ROUTING, MONDAY_10_BERLIN)] == ["bob", "ann", "cid"]
 
 
-@pytest.mark.parametrize("fields, why", [
-    ({"out_of_office": True}, "out of office"),
-    ({"open_count": 5}, "full"),
-    ({"working_hours": {"timezone": "Europe/Berlin", "days": ["mon"], "start": "11:00", "end": "17:00"}},
-     "outside working hours"),
-    ({"working_hours": {"timezone": "America/New_York", "days": ["mon"], "start": "09:00", "end": "17:00"}},
-     "outside working hours"),  # 04:00 in New York
-    ({"working_hours": {"timezone": "Europe/Berlin", "days": ["tue"], "start": "09:00", "end": "17:00"}},
-     "outside working hours"),
-])
+@pytest.mark.parametrize(
+    "fields, why",
+    [
+        ({"out_of_office": True}, "out of office"),
+        ({"open_count": 5}, "full"),
+        (
+            {"working_hours": {"timezone": "Europe/Berlin", "days": ["mon"], "start": "11:00", "end": "17:00"}},
+            "outside working hours",
+        ),
+        (
+            {"working_hours": {"timezone": "America/New_York", "days": ["mon"], "start": "09:00", "end": "17:00"}},
+            "outside working hours",
+        ),  # 04:00 in New York
+        (
+            {"working_hours": {"timezone": "Europe/Berlin", "days": ["tue"], "start": "09:00", "end": "17:00"}},
+            "outside working hours",
+        ),
+    ],
+)
 def test_unavailable_reps_are_skipped(fields, why):
     absent = rep("ann", **fields)
     assert unavailable(absent, MONDAY_10_BERLIN) == why
@@ -58,12 +84,17 @@ def test_unavailable_reps_are_skipped(fields, why):
 
 
 def test_coverage_filters_and_nobody_eligible_falls_back_then_to_the_default_owner():
-    reps = [rep("ann", territories=("AT",)), rep("bob", industries=("retail",)),
-            rep("fay", pools=("inbound",)), rep("boss", pools=(), capacity=0, out_of_office=True)]
+    reps = [
+        rep("ann", territories=("AT",)),
+        rep("bob", industries=("retail",)),
+        rep("fay", pools=("inbound",)),
+        rep("boss", pools=(), capacity=0, out_of_office=True),
+    ]
     order = [(t.rep.rep_id, t.how) for t in targets(reps, DE, ROUTING, MONDAY_10_BERLIN)]
     assert order == [("fay", "fallback:inbound"), ("boss", "default owner")]
-    assert [t.rep.rep_id for t in targets(reps, DE, ROUTING, MONDAY_10_BERLIN, frozenset({"fay"}),
-                                          default_owner_only=True)] == ["boss"]
+    assert [
+        t.rep.rep_id for t in targets(reps, DE, ROUTING, MONDAY_10_BERLIN, frozenset({"fay"}), default_owner_only=True)
+    ] == ["boss"]
 
 
 def test_rep_input_needs_a_secret_with_a_webhook_and_valid_hours():
@@ -81,7 +112,11 @@ def test_histogram_buckets_are_within_ten_percent_and_the_report_sums_days():
     day1 = {"sqls": 2, **accepted_counters("2026-11-23T09:00:00.000Z", None, "2026-11-23T09:04:00.000Z")}
     day2 = {"sqls": 2, **accepted_counters("2026-11-24T09:00:00.000Z", None, "2026-11-24T11:00:00.000Z")}
     body = report([day1, day2], "2026-11-23", "2026-11-24")
-    assert (body["sqls"], body["accepted"], body["accepted_within_5_minutes"], body["accepted_within_1_hour"]) == \
-        (4, 2, 0.25, 0.25)
+    assert (body["sqls"], body["accepted"], body["accepted_within_5_minutes"], body["accepted_within_1_hour"]) == (
+        4,
+        2,
+        0.25,
+        0.25,
+    )
     assert 240 <= body["sql_to_accepted"]["median_seconds"] <= 264
     assert 7200 <= body["sql_to_accepted"]["p90_seconds"] <= 7920

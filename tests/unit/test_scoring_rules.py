@@ -1,16 +1,23 @@
 """The scoring function and the stage rule on plain data."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from chalicelib.playbook import load_playbook, parse_playbook, PlaybookError
+from chalicelib.playbook import PlaybookError, load_playbook, parse_playbook
 from chalicelib.scoring.rules import Activity, score, scoring_profile
 from chalicelib.scoring.stages import (
-    STAGES, InvalidOutcome, first_hand_raiser, rank, stage_by_sales_outcome, stage_by_scoring,
+    STAGES,
+    InvalidOutcome,
+    first_hand_raiser,
+    rank,
+    stage_by_sales_outcome,
+    stage_by_scoring,
 )
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PLAYBOOK = load_playbook()
 SCORING = PLAYBOOK.scoring
 HAND_RAISERS = PLAYBOOK.activities.hand_raisers()
@@ -42,7 +49,11 @@ def test_the_shipped_example_without_the_demo_request_and_one_page_view_stays_be
 def test_fit_rules_equals_in_range_and_contains_each_match_case_insensitively():
     result = score(GOOD_FIT | {"job_title": "head of it"}, [], SCORING, NOW)
     assert {c.rule for c in result.breakdown} == {
-        "company_size_51_plus", "industry_software", "country_dach", "decision_maker"}
+        "company_size_51_plus",
+        "industry_software",
+        "country_dach",
+        "decision_maker",
+    }
     assert result.fit == 55
 
 
@@ -58,8 +69,12 @@ def test_free_mail_and_competitor_domains_cost_points():
 
 
 def test_contains_on_a_list_matches_elements():
-    rules = parse_playbook({**_raw(), "scoring": {"fit": [
-        {"name": "wants_scoring", "field": "interests", "contains": "scoring", "points": 7}]}}).scoring
+    rules = parse_playbook(
+        {
+            **_raw(),
+            "scoring": {"fit": [{"name": "wants_scoring", "field": "interests", "contains": "scoring", "points": 7}]},
+        }
+    ).scoring
     assert score({"interests": ["capture", "Scoring"]}, [], rules, NOW).fit == 7
     assert score({"interests": ["scoringx"]}, [], rules, NOW).fit == 0
 
@@ -133,15 +148,25 @@ def _raw():
     return PLAYBOOK.model_dump(mode="json", by_alias=True)
 
 
-@pytest.mark.parametrize("scoring, message", [
-    ({"fit": [{"name": "x", "field": "country", "points": 1}]}, "exactly one of"),
-    ({"fit": [{"name": "x", "field": "country", "equals": "DE", "in": ["AT"], "points": 1}]}, "exactly one of"),
-    ({"engagement": {"points": {"telepathy": 5}}}, "unknown activity types telepathy"),
-    ({"engagement": {"points": {"page_view": -1}}}, "must not be negative"),
-    ({"temperature": {"warm": 50, "hot": 40}}, "hot must be above warm"),
-    ({"fit": [{"name": "a", "field": "x", "equals": "1", "points": 1},
-              {"name": "a", "field": "y", "equals": "1", "points": 1}]}, "unique"),
-])
+@pytest.mark.parametrize(
+    "scoring, message",
+    [
+        ({"fit": [{"name": "x", "field": "country", "points": 1}]}, "exactly one of"),
+        ({"fit": [{"name": "x", "field": "country", "equals": "DE", "in": ["AT"], "points": 1}]}, "exactly one of"),
+        ({"engagement": {"points": {"telepathy": 5}}}, "unknown activity types telepathy"),
+        ({"engagement": {"points": {"page_view": -1}}}, "must not be negative"),
+        ({"temperature": {"warm": 50, "hot": 40}}, "hot must be above warm"),
+        (
+            {
+                "fit": [
+                    {"name": "a", "field": "x", "equals": "1", "points": 1},
+                    {"name": "a", "field": "y", "equals": "1", "points": 1},
+                ]
+            },
+            "unique",
+        ),
+    ],
+)
 def test_a_bad_scoring_section_fails_validation_naming_the_problem(scoring, message):
     with pytest.raises(PlaybookError, match=message):
         parse_playbook({**_raw(), "scoring": scoring})
@@ -156,19 +181,25 @@ def test_the_activities_section_must_keep_the_types_the_app_records():
 
 # --- properties ------------------------------------------------------------
 TYPES = sorted(PLAYBOOK.activities.types) + ["unknown_type"]
-activities_strategy = st.lists(st.builds(
-    Activity,
-    type=st.sampled_from(TYPES),
-    at=st.integers(min_value=-400 * 24 * 3600, max_value=3600).map(lambda s: NOW + timedelta(seconds=s)),
-    flagged=st.sampled_from([None, None, None, "prefetch"]),
-), max_size=60)
-profiles = st.fixed_dictionaries({}, optional={
-    "company_size": st.sampled_from(["1-10", "11-50", "51-200", "201-1000", "1000+", "", "n/a"]),
-    "industry": st.sampled_from(["software", "finance", "other"]),
-    "country": st.sampled_from(["DE", "US", "AT"]),
-    "job_title": st.text(max_size=20) | st.sampled_from(["Head of IT", "CEO"]),
-    "email_domain": st.sampled_from(["gmail.com", "acme.example", "competitor.example"]),
-})
+activities_strategy = st.lists(
+    st.builds(
+        Activity,
+        type=st.sampled_from(TYPES),
+        at=st.integers(min_value=-400 * 24 * 3600, max_value=3600).map(lambda s: NOW + timedelta(seconds=s)),
+        flagged=st.sampled_from([None, None, None, "prefetch"]),
+    ),
+    max_size=60,
+)
+profiles = st.fixed_dictionaries(
+    {},
+    optional={
+        "company_size": st.sampled_from(["1-10", "11-50", "51-200", "201-1000", "1000+", "", "n/a"]),
+        "industry": st.sampled_from(["software", "finance", "other"]),
+        "country": st.sampled_from(["DE", "US", "AT"]),
+        "job_title": st.text(max_size=20) | st.sampled_from(["Head of IT", "CEO"]),
+        "email_domain": st.sampled_from(["gmail.com", "acme.example", "competitor.example"]),
+    },
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -179,7 +210,11 @@ def test_property_the_score_is_deterministic_and_ignores_activity_order(profile,
     assert score(profile, activities, SCORING, NOW) == score(profile, activities, SCORING, NOW)
     first, second = score(profile, activities, SCORING, NOW), score(profile, shuffled, SCORING, NOW)
     assert (first.total, first.fit, first.engagement, first.decays_across_at) == (
-        second.total, second.fit, second.engagement, second.decays_across_at)
+        second.total,
+        second.fit,
+        second.engagement,
+        second.decays_across_at,
+    )
 
 
 @settings(max_examples=150, deadline=None)

@@ -4,7 +4,12 @@ from pathlib import Path
 import pytest
 
 from chalicelib.suppression.ses_events import (
-    COMPLAINT, HARD_BOUNCE, SOFT_BOUNCE, Feedback, MalformedEvent, feedback_from_body,
+    COMPLAINT,
+    HARD_BOUNCE,
+    SOFT_BOUNCE,
+    Feedback,
+    MalformedEvent,
+    feedback_from_body,
 )
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "ses"
@@ -23,9 +28,14 @@ def wrapped(event):
 
 
 def test_the_samples_read_as_feedback():
-    assert feedback_from_body(body("bounce-permanent")) == [Feedback(
-        HARD_BOUNCE, "ann@example.com", "0107019a5f0c5a11-2f3e4d5c-6b7a-4c8d-9e0f-1a2b3c4d5e6f-000000",
-        "2026-11-23T09:05:02.669Z")]
+    assert feedback_from_body(body("bounce-permanent")) == [
+        Feedback(
+            HARD_BOUNCE,
+            "ann@example.com",
+            "0107019a5f0c5a11-2f3e4d5c-6b7a-4c8d-9e0f-1a2b3c4d5e6f-000000",
+            "2026-11-23T09:05:02.669Z",
+        )
+    ]
     assert [f.kind for f in feedback_from_body(body("bounce-transient"))] == [SOFT_BOUNCE]
     assert [(f.kind, f.at) for f in feedback_from_body(body("complaint"))] == [(COMPLAINT, "2026-11-23T10:12:44.000Z")]
 
@@ -42,7 +52,9 @@ def test_an_undetermined_bounce_counts_as_soft_and_every_recipient_is_named():
     event["bounce"]["bounceType"] = "Undetermined"
     event["bounce"]["bouncedRecipients"].append({"emailAddress": "bob@example.com"})
     assert [(f.kind, f.recipient) for f in feedback_from_body(wrapped(event))] == [
-        (SOFT_BOUNCE, "ann@example.com"), (SOFT_BOUNCE, "bob@example.com")]
+        (SOFT_BOUNCE, "ann@example.com"),
+        (SOFT_BOUNCE, "bob@example.com"),
+    ]
 
 
 def test_raw_delivery_and_identity_notifications_read_the_same():
@@ -59,14 +71,17 @@ def test_a_not_spam_report_and_a_subscription_confirmation_are_ignored():
     assert feedback_from_body(json.dumps({"Type": "SubscriptionConfirmation", "Message": "x"})) == []
 
 
-@pytest.mark.parametrize("text", [
-    "not json",
-    json.dumps({"Type": "Notification", "Message": "not json"}),
-    wrapped({"eventType": "Bounce"}),
-    wrapped({**ses_event("bounce-permanent"), "bounce": {"bounceType": "Permanent", "bouncedRecipients": []}}),
-    wrapped({**ses_event("bounce-permanent"), "bounce": {"bounceType": "Sideways"}}),
-    wrapped({**ses_event("complaint"), "complaint": {"complainedRecipients": [{"address": "x"}]}}),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        json.dumps({"Type": "Notification", "Message": "not json"}),
+        wrapped({"eventType": "Bounce"}),
+        wrapped({**ses_event("bounce-permanent"), "bounce": {"bounceType": "Permanent", "bouncedRecipients": []}}),
+        wrapped({**ses_event("bounce-permanent"), "bounce": {"bounceType": "Sideways"}}),
+        wrapped({**ses_event("complaint"), "complaint": {"complainedRecipients": [{"address": "x"}]}}),
+    ],
+)
 def test_unreadable_notifications_are_errors(text):
     with pytest.raises(MalformedEvent):
         feedback_from_body(text)

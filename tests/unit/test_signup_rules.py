@@ -1,5 +1,5 @@
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,20 +11,38 @@ from chalicelib.playbook import load_playbook
 
 PLAYBOOK = load_playbook(env={})
 FORM = PLAYBOOK.forms["demo"]
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
-SUBMISSION = Submission(email="ann@example.com", profile={"first_name": "Ann", "company": ""},
-                        attribution={"utm_source": "ads"})
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+SUBMISSION = Submission(
+    email="ann@example.com", profile={"first_name": "Ann", "company": ""}, attribution={"utm_source": "ads"}
+)
 
 
 def plan(existing, at=NOW, submission=SUBMISSION):
-    return plan_signup("lead1", existing, submission, "demo", FORM, RequestMeta(at=at, ip="192.0.2.1"),
-                       PLAYBOOK.double_opt_in, PLAYBOOK.capture)
+    return plan_signup(
+        "lead1",
+        existing,
+        submission,
+        "demo",
+        FORM,
+        RequestMeta(at=at, ip="192.0.2.1"),
+        PLAYBOOK.double_opt_in,
+        PLAYBOOK.capture,
+    )
 
 
 def state(**overrides):
-    base = LeadState(lead_id="lead1", status="pending", version=3, profile={"first_name": "Old", "company": "ACME"},
-                     opt_in_requests=1, opt_in_requested_at=NOW - timedelta(hours=1), rate_window=0, rate_count=0,
-                     pending_items=2, expires_at=epoch(NOW + timedelta(days=6)))
+    base = LeadState(
+        lead_id="lead1",
+        status="pending",
+        version=3,
+        profile={"first_name": "Old", "company": "ACME"},
+        opt_in_requests=1,
+        opt_in_requested_at=NOW - timedelta(hours=1),
+        rate_window=0,
+        rate_count=0,
+        pending_items=2,
+        expires_at=epoch(NOW + timedelta(days=6)),
+    )
     return replace(base, **overrides)
 
 

@@ -1,10 +1,10 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib.tokens import InvalidToken, Signer, hash_token, keyed_hash, new_opt_in_token
 
-NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def test_opt_in_tokens_carry_at_least_128_random_bits_and_only_their_hash_is_kept():
@@ -34,12 +34,15 @@ def test_a_rotated_key_still_verifies_old_tokens_while_listed():
         Signer({"k2": b"two"}, "k2").verify(old, "unsubscribe", NOW)
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
-    lambda t: t.replace(".", "", 1),
-    lambda t: "k9" + t[2:],
-    lambda t: "",
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
+        lambda t: t.replace(".", "", 1),
+        lambda t: "k9" + t[2:],
+        lambda t: "",
+    ],
+)
 def test_tampered_tokens_are_rejected(mangle):
     signer = Signer({"k1": b"secret"}, "k1")
     with pytest.raises(InvalidToken):

@@ -1,5 +1,6 @@
 """Signed tracking links and the machine-hit rule."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -8,7 +9,7 @@ from chalicelib.tokens import InvalidToken, Signer
 from chalicelib.tracking.links import click_url, open_url, read_click, read_open
 from chalicelib.tracking.scanners import automated
 
-SENT = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+SENT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SIGNER = Signer({"k1": b"key-one", "k0": b"key-old"}, "k1")
 PUBLIC = "https://api.leadflow.test"
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Gecko/20100101 Firefox/120.0"
@@ -23,7 +24,11 @@ def test_a_click_link_carries_lead_mail_send_time_and_target_and_nothing_readabl
     assert url.startswith(f"{PUBLIC}/t/c/") and "pricing" not in url
     hit = read_click(SIGNER, token_of(url), SENT + timedelta(days=400))
     assert (hit.lead_id, hit.mail_id, hit.sent_at, hit.target) == (
-        "lead1", "mail-7", SENT, "https://www.leadflow.example/pricing?x=1")
+        "lead1",
+        "mail-7",
+        SENT,
+        "https://www.leadflow.example/pricing?x=1",
+    )
 
 
 def test_open_and_click_tokens_are_not_interchangeable():
@@ -51,13 +56,16 @@ def test_only_web_urls_can_be_tracked(target):
         click_url(SIGNER, PUBLIC, "lead1", "m", SENT, target)
 
 
-@pytest.mark.parametrize("user_agent, seconds, reason", [
-    (BROWSER, 3600, None),
-    (BROWSER, 2, "too soon after sending"),
-    ("Mozilla/5.0 (compatible; Barracuda Sentinel)", 3600, "scanner user agent"),
-    ("python-requests/2.31", 3600, "scanner user agent"),
-    ("", 3600, "no user agent"),
-    (None, 3600, "no user agent"),
-])
+@pytest.mark.parametrize(
+    "user_agent, seconds, reason",
+    [
+        (BROWSER, 3600, None),
+        (BROWSER, 2, "too soon after sending"),
+        ("Mozilla/5.0 (compatible; Barracuda Sentinel)", 3600, "scanner user agent"),
+        ("python-requests/2.31", 3600, "scanner user agent"),
+        ("", 3600, "no user agent"),
+        (None, 3600, "no user agent"),
+    ],
+)
 def test_machine_hits_are_told_apart_from_people(user_agent, seconds, reason):
     assert automated(Tracking(), user_agent, SENT, SENT + timedelta(seconds=seconds)) == reason

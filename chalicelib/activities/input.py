@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from ..capture.validation import InvalidSubmission
 from ..playbook.activities import Activities
+from ..values import SAYS, storable_number, text_problem
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _MAX_TEXT = 2000
@@ -19,32 +20,38 @@ _MAX_KEYS = 20
 _URL_KEYS = {"url", "referrer"}
 
 
-def _scalar(value: Any) -> bool:
-    return (
-        value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= _MAX_TEXT)
-    )
+_EXPECTED = f"must be text (at most {_MAX_TEXT} characters), a number, true/false or a list of texts"
 
 
-def _clean_values(values: Mapping[str, Any], what: str, allow_null: bool) -> tuple[dict, dict]:
+def _value_problem(value: Any, multiline: bool) -> str | None:
+    """What is wrong with one value of activity data or a profile, or None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return None if storable_number(value) else SAYS["number"]
+    texts = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str) and len(v) <= _MAX_TEXT for v in texts):
+        return _EXPECTED
+    return next((p for p in (text_problem(v, multiline) for v in texts) if p), None)
+
+
+def _clean_values(values: Mapping[str, Any], what: str, allow_null: bool, multiline: bool) -> tuple[dict, dict]:
     """(clean values, errors) for a flat map of simple values."""
     errors, clean = {}, {}
     if len(values) > _MAX_KEYS:
         return {}, {what: f"at most {_MAX_KEYS} keys"}
     for key, value in values.items():
+        name = f"{what}.{key}"
         if not isinstance(key, str) or not _NAME.match(key):
-            errors[f"{what}.{key}"] = "names are lower_snake_case"
+            errors[name] = "names are lower_snake_case"
         elif value is None and not allow_null:
-            errors[f"{what}.{key}"] = "must not be null"
-        elif isinstance(value, list) and all(isinstance(v, str) and len(v) <= _MAX_TEXT for v in value):
-            clean[key] = list(value)
-        elif not _scalar(value):
-            errors[f"{what}.{key}"] = (
-                f"must be text (at most {_MAX_TEXT} characters), a number, true/false or a list of texts"
-            )
+            errors[name] = "must not be null"
+        elif problem := _value_problem(value, multiline):
+            errors[name] = problem
         elif key in _URL_KEYS and not (isinstance(value, str) and urlsplit(value).scheme in ("http", "https")):
-            errors[f"{what}.{key}"] = "must be an http(s) URL"
+            errors[name] = "must be an http(s) URL"
         else:
-            clean[key] = value
+            clean[key] = list(value) if isinstance(value, list) else value
     return clean, errors
 
 
@@ -64,7 +71,8 @@ def parse_activity(
     if not isinstance(nested, dict):
         raise InvalidSubmission({"data": "must be an object"})
     top = {k: v for k, v in body.items() if k not in {"type", "data", "at", *extra}}
-    data, errors = _clean_values({**top, **nested}, "data", allow_null=False)
+    # notes from a CRM or a sales call may span lines; what the web sends may not
+    data, errors = _clean_values({**top, **nested}, "data", allow_null=False, multiline=source == "server")
     for key in definition.requires:
         if key not in data and f"data.{key}" not in errors:
             errors[key] = "is required"
@@ -97,7 +105,7 @@ def parse_profile_edit(body: Mapping[str, Any]) -> tuple[dict, list[str]]:
         raise InvalidSubmission({"profile": "must be an object of field: value (null removes a field)"})
     if "email" in profile:
         raise InvalidSubmission({"profile.email": "the address is the lead's identity and cannot be edited"})
-    clean, errors = _clean_values(profile, "profile", allow_null=True)
+    clean, errors = _clean_values(profile, "profile", allow_null=True, multiline=False)
     if errors:
         raise InvalidSubmission(errors)
     return {k: v for k, v in clean.items() if v is not None}, sorted(k for k, v in clean.items() if v is None)

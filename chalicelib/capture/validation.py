@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 
 from ..playbook.forms import FieldDefinition, FieldType, FormDefinition
+from ..values import text_problem
 from .countries import ISO_3166_ALPHA2
 
 # fields a form may send besides its own: the render time for the fill-time check
 RENDERED_AT = "_rendered_at"
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{3,}$")
 _TRUE = {"on", "true", "1", "yes", "checked"}
 
@@ -109,9 +109,11 @@ def _clean(definition: FieldDefinition, raw: list[Any]) -> Any:
 def _text(value: Any, definition: FieldDefinition) -> str:
     if not isinstance(value, str):
         raise ValueError("must be a string")
+    # before stripping: strip() would quietly drop NEL, U+2028 and CR/LF at the ends
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
     value = value.strip()
-    if _CONTROL.search(value):
-        raise ValueError("must be a single line without control characters")
     if len(value) > definition.max_length:
         raise ValueError(f"must be at most {definition.max_length} characters")
     return value

@@ -3,11 +3,9 @@ add server-side activities and edit a lead's profile."""
 
 from __future__ import annotations
 
-import json
-
 from ..admin.lead_view import lead_view
 from ..clock import epoch
-from .http import HttpProblem, cors_headers, read_fields
+from .http import cors_headers, read_fields, read_json
 from .responses import empty_response, json_response, problem
 
 
@@ -37,20 +35,10 @@ def preflight(services, request) -> object:
 
 
 def add_activity(services, lead_id: str, request) -> object:
-    body = _json_object(request)
+    body = read_json(request.raw_body)
     return json_response(201, services.activities.record_server(lead_id, body))
 
 
 def edit_profile(services, lead_id: str, request) -> object:
-    services.activities.edit_profile(lead_id, _json_object(request))
+    services.activities.edit_profile(lead_id, read_json(request.raw_body))
     return json_response(200, lead_view(services.leads.items(lead_id), epoch(services.clock.now())))
-
-
-def _json_object(request) -> dict:
-    try:
-        body = json.loads(request.raw_body or b"{}")
-    except ValueError:
-        raise HttpProblem(400, {"body": "is not valid JSON"}) from None
-    if not isinstance(body, dict):
-        raise HttpProblem(400, {"body": "must be a JSON object"})
-    return body

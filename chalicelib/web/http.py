@@ -9,6 +9,23 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from ..values import SAYS as VALUE_SAYS
+from ..values import has_lone_surrogate, storable_number
+
+# admin and API bodies (a form's own limit comes from the playbook)
+MAX_BODY = 16 * 1024
+# deeper bodies are refused before parsing (Python's parser recurses)
+MAX_DEPTH = 32
+# what a caller is told; kept together so they can move into a catalogue
+SAYS = {
+    **VALUE_SAYS,
+    "size": "must be at most {max_bytes} bytes",
+    "json": "is not valid JSON",
+    "object": "must be a JSON object",
+    "depth": f"must not nest deeper than {MAX_DEPTH} levels",
+    "duplicate": "must not repeat a key in one object",
+}
+
 
 @dataclass
 class HttpProblem(Exception):
@@ -21,21 +38,104 @@ def media_type(headers: Mapping[str, str]) -> str:
     return (headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
+class _Refused(ValueError):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _too_deep(text: str) -> bool:
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _number(text: str) -> int | float:
+    # the length cap keeps int() off huge digit strings
+    value = float(text) if any(c in text for c in ".eE") else int(text) if len(text) <= 40 else None
+    if not storable_number(value):
+        raise _Refused("number")
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise _Refused("number")  # NaN, Infinity, -Infinity
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise _Refused("duplicate")
+    return data
+
+
+def _check_text(value: Any) -> None:
+    if isinstance(value, str):
+        if has_lone_surrogate(value):
+            raise _Refused("unicode")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
+
+
+def read_json(raw_body: bytes | None, max_bytes: int = MAX_BODY) -> dict[str, Any]:
+    """The body as a JSON object, or HttpProblem 413/400. Strict where
+    Python's json is lenient: no NaN or infinity, no number DynamoDB cannot
+    store, no repeated keys, no lone surrogates, no deep nesting. An empty
+    body is an empty object."""
+    body = raw_body or b""
+    if len(body) > max_bytes:
+        raise HttpProblem(413, {"body": SAYS["size"].format(max_bytes=max_bytes)})
+    try:
+        text = body.decode("utf-8")
+        if not text.strip():
+            return {}
+        if _too_deep(text):
+            raise _Refused("depth")
+        data = json.loads(
+            text, parse_float=_number, parse_int=_number, parse_constant=_constant, object_pairs_hook=_object
+        )
+        _check_text(data)
+    except _Refused as refused:
+        raise HttpProblem(400, {"body": SAYS[refused.reason]}) from None
+    except (UnicodeDecodeError, ValueError):
+        raise HttpProblem(400, {"body": SAYS["json"]}) from None
+    if not isinstance(data, dict):
+        raise HttpProblem(400, {"body": SAYS["object"]})
+    return data
+
+
 def read_fields(headers: Mapping[str, str], raw_body: bytes | None, max_bytes: int) -> dict[str, list[Any]]:
     """A form post's fields as name -> list of values, from JSON or
     application/x-www-form-urlencoded. Raises HttpProblem 413/415/400."""
     body = raw_body or b""
     declared = headers.get("content-length")
     if len(body) > max_bytes or (declared and declared.isdigit() and int(declared) > max_bytes):
-        raise HttpProblem(413, {"body": f"must be at most {max_bytes} bytes"})
+        raise HttpProblem(413, {"body": SAYS["size"].format(max_bytes=max_bytes)})
     kind = media_type(headers)
     if kind == "application/json":
-        try:
-            data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise HttpProblem(400, {"body": "is not valid JSON"}) from None
-        if not isinstance(data, dict):
-            raise HttpProblem(400, {"body": "must be a JSON object"})
+        data = read_json(body, max_bytes)
         return {name: value if isinstance(value, list) else [value] for name, value in data.items()}
     if kind == "application/x-www-form-urlencoded":
         try:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from chalice import Response
 
 from ..analytics.funnel import InvalidRange, parse_range
-from .http import HttpProblem
+from ..values import storable_number, text_problem
+from .http import HttpProblem, read_json
 from .responses import SECURITY_HEADERS, json_response
 
 
@@ -35,21 +35,22 @@ def funnel_picture(services, query: dict | None) -> Response:
 
 def set_spend(services, campaign: str, raw_body: bytes | None) -> Response:
     """PUT /campaigns/{campaign}/spend {"amount", "currency", "period": {"from", "to"}}."""
-    try:
-        body = json.loads(raw_body or b"")
-    except ValueError:
-        raise HttpProblem(400, {"body": "is not valid JSON"}) from None
-    if not isinstance(body, dict):
-        raise HttpProblem(400, {"body": "must be a JSON object"})
+    body = read_json(raw_body)
     errors = {}
-    try:
-        amount = Decimal(str(body.get("amount")))
-        if not amount.is_finite() or amount < 0 or isinstance(body.get("amount"), bool):
-            raise InvalidOperation
-    except InvalidOperation:
+    amount = body.get("amount")
+    if not (storable_number(amount) and amount >= 0):
         errors["amount"] = "must be a number >= 0"
+    problem = text_problem(campaign)
+    if problem:
+        errors["campaign"] = problem
     currency = body.get("currency")
-    if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha() and currency.isupper()):
+    if not (
+        isinstance(currency, str)
+        and len(currency) == 3
+        and currency.isascii()
+        and currency.isalpha()
+        and currency.isupper()
+    ):
         errors["currency"] = "must be an ISO 4217 code like EUR"
     period = body.get("period") if isinstance(body.get("period"), dict) else {}
     try:
@@ -58,5 +59,7 @@ def set_spend(services, campaign: str, raw_body: bytes | None) -> Response:
         errors["period"] = str(error)
     if errors:
         raise HttpProblem(400, errors)
-    entry = services.funnel.set_spend(campaign, str(amount), currency, first.isoformat(), last.isoformat())
+    entry = services.funnel.set_spend(
+        campaign, str(Decimal(str(amount))), currency, first.isoformat(), last.isoformat()
+    )
     return json_response(200, entry)

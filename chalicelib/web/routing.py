@@ -5,7 +5,6 @@ speed-to-lead report."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from urllib.parse import parse_qs
 
@@ -19,23 +18,9 @@ from ..routing.service import ACTIONS
 from ..routing.speed import days, report
 from ..storage.routing import UnknownRep
 from ..tokens import InvalidToken
-from .http import HttpProblem
+from .http import HttpProblem, read_json
 from .pages import render_page
 from .responses import empty_response, html_response, json_response, problem
-
-_MAX_BODY = 16 * 1024
-
-
-def _json_object(raw: bytes | None) -> dict:
-    if raw and len(raw) > _MAX_BODY:
-        raise HttpProblem(413, {"body": f"must be at most {_MAX_BODY} bytes"})
-    try:
-        body = json.loads(raw or b"{}")
-    except ValueError:
-        raise HttpProblem(400, {"body": "is not valid JSON"}) from None
-    if not isinstance(body, dict):
-        raise HttpProblem(400, {"body": "must be a JSON object"})
-    return body
 
 
 def _rep_id(rep_id: str) -> str:
@@ -48,7 +33,7 @@ def _rep_id(rep_id: str) -> str:
 def put_rep(services, rep_id: str, raw_body: bytes | None) -> object:
     rep_id = _rep_id(rep_id)
     try:
-        rep = RepInput.model_validate(_json_object(raw_body))
+        rep = RepInput.model_validate(read_json(raw_body))
     except ValidationError as error:
         errors = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in error.errors()}
         raise HttpProblem(400, errors) from None
@@ -80,7 +65,7 @@ def lead_assignments(services, lead_id: str) -> object:
 def admin_act(services, lead_id: str, action: str, raw_body: bytes | None) -> object:
     if action not in ACTIONS:
         raise HttpProblem(404, {"action": f"one of {', '.join(ACTIONS)}"})
-    body = _json_object(raw_body)
+    body = read_json(raw_body)
     router = services.router
     a = router.current(lead_id)
     if action == "accept":

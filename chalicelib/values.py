@@ -1,0 +1,66 @@
+"""Which text and numbers the app takes from outside: one rule for form
+fields, activity data and profile edits alike, so nothing is stored that a
+mail header, a log line, a screen or DynamoDB would misread."""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+# what a caller is told; kept together so they can move into a catalogue
+SAYS = {
+    "single_line": "must be a single line without control characters",
+    "control": "must not contain control characters",
+    "bidi": "must not contain bidirectional override or isolate characters",
+    "unicode": "is not valid Unicode (lone surrogate)",
+    "number": "must be a finite number DynamoDB can store (at most 38 digits, 1e-130 to 1e125)",
+}
+
+# C0 and C1 controls, DEL, the line and paragraph separators (NEL is C1)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# the same, but a free-text field may break lines and indent with tabs
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# embeddings, overrides and isolates reorder what a reader sees ("Trojan Source")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# DynamoDB's numbers: 38 significant digits, magnitudes 1E-130 .. <1E+126
+_MAX_DIGITS = 38
+_EXPONENTS = range(-130, 126)
+
+
+def text_problem(value: str, multiline: bool = False) -> str | None:
+    """What is wrong with a text from outside, or None. A multi-line text may
+    hold LF, CR and TAB; nothing else below U+0020."""
+    if _SURROGATE.search(value):
+        return SAYS["unicode"]
+    if (_CONTROL_MULTILINE if multiline else _CONTROL).search(value):
+        return SAYS["control" if multiline else "single_line"]
+    if _BIDI.search(value):
+        return SAYS["bidi"]
+    return None
+
+
+def has_lone_surrogate(value: str) -> bool:
+    return _SURROGATE.search(value) is not None
+
+
+def storable_number(value: Any) -> bool:
+    """An int or float DynamoDB can hold as given (no NaN, no infinity, no
+    magnitude it would refuse, no integer it would round)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    try:
+        number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, ValueError):
+        return False
+    if not number.is_finite():
+        return False
+    if number.is_zero():
+        return True
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")  # not normalize(): it rounds to 28
+    return len(digits) <= _MAX_DIGITS and number.adjusted() in _EXPONENTS

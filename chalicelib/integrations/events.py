@@ -13,7 +13,7 @@ from ..stream.changes import Change
 
 
 def _event(kind: str, change: Change, at: str, data: dict[str, Any]) -> dict[str, Any]:
-    lead_id = change.new["lead_id"]
+    lead_id = change.lead_id
     digest = hashlib.sha256(f"{lead_id}|{change.sk}|{kind}|{at}".encode()).hexdigest()[:32]
     return {"id": digest, "type": kind, "occurred_at": at, "lead_id": lead_id, "data": data}
 

@@ -2,7 +2,14 @@
 reaction that wants it. On the first failure it stops and reports that record
 (Lambda retries the shard from there; later records would be redelivered
 anyway, so handling them now would only do work twice). Reactions are
-idempotent, so a retried batch changes nothing that was already done."""
+idempotent, so a retried batch changes nothing that was already done.
+
+A record that does not decode is different: no retry can fix it, so it is
+reported as its own failure (Lambda's retries then end in the stream's
+failure queue, where an operator finds its sequence number) and the records
+of other leads after it are handled now rather than parked behind it.
+Records of another shape (foreign keys, KEYS_ONLY) and items of no lead are
+skipped; logs name sequence numbers and reasons, never attribute values."""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .changes import Change, change_from_record
+from .changes import Change, NotOurs, UndecodableRecord, change_from_record, sequence_number
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +32,33 @@ class Reaction:
 
 def process_batch(records: Iterable[Mapping[str, Any]], reactions: Iterable[Reaction]) -> dict:
     reactions = list(reactions)
+    failures: list[str] = []
     for record in records:
-        change = change_from_record(record)
         try:
-            for reaction in reactions:
-                if reaction.wants(change):
-                    outcome = reaction.handle(change)
-                    log.info("stream %s %s: %s", reaction.name, change.sequence_number, outcome)
-        except Exception:
-            log.exception("stream record %s failed; reporting it for retry", change.sequence_number)
-            return {"batchItemFailures": [{"itemIdentifier": change.sequence_number}]}
-    return {"batchItemFailures": []}
+            change = change_from_record(record)
+        except NotOurs as reason:
+            log.warning("stream record %s skipped: %s", sequence_number(record), reason)
+            continue
+        except UndecodableRecord as reason:
+            number = sequence_number(record)
+            log.error("stream record %s cannot be decoded (%s); reported, later records go on", number, reason)
+            failures += [number] if number else []
+            continue
+        if change.lead_id is None:
+            continue  # lookup items, counters, reps: no reaction is for them
+        if not _react(change, reactions):
+            failures.append(change.sequence_number)
+            break
+    return {"batchItemFailures": [{"itemIdentifier": number} for number in failures]}
+
+
+def _react(change: Change, reactions: list[Reaction]) -> bool:
+    try:
+        for reaction in reactions:
+            if reaction.wants(change):
+                outcome = reaction.handle(change)
+                log.info("stream %s %s: %s", reaction.name, change.sequence_number, outcome)
+    except Exception:
+        log.exception("stream record %s failed; reporting it for retry", change.sequence_number)
+        return False
+    return True

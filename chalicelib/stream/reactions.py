@@ -48,23 +48,23 @@ def _nurture_input_changed(change: Change) -> bool:
 
 def reactions(services) -> list[Reaction]:
     def send_opt_in(change: Change):
-        return services.opt_in.send_requested_mail(change.new["lead_id"], change.new["request_id"])
+        return services.opt_in.send_requested_mail(change.lead_id, change.new["request_id"])
 
     def rescore(change: Change):
-        return services.scorer.rescore(change.new["lead_id"])
+        return services.scorer.rescore(change.lead_id)
 
     def queue_sql(change: Change):
-        lead_id, key = change.new["lead_id"], change.new["at"]
+        lead_id, key = change.lead_id, change.new["at"]
         # a record redelivered after the queue's 5-minute deduplication window
         if services.routing_store.assignment(lead_id, key) is not None:
             return "already routed"
         return f"queued {services.routing_queue.send(lead_id, key, 1)}"
 
     def queue_offer(change: Change):
-        return f"queued {services.routing_queue.send(change.new['lead_id'], change.new['key'], change.new['offer'])}"
+        return f"queued {services.routing_queue.send(change.lead_id, change.new['key'], change.new['offer'])}"
 
     def enrol_or_exit(change: Change):
-        return services.nurture.reconcile(change.new["lead_id"])
+        return services.nurture.reconcile(change.lead_id)
 
     return [
         Reaction("opt-in mail", _new_opt_in_request, send_opt_in),

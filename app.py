@@ -34,10 +34,9 @@ def admin_token(auth_request):
 
 @app.route("/health", methods=["GET"])
 def health():
-    from chalicelib.web.responses import json_response
+    from chalicelib.web.health import health
 
-    reachable = services().leads.reachable()
-    return json_response(200 if reachable else 503, {"status": "ok" if reachable else "unavailable"})
+    return health(services())
 
 
 @app.route("/forms/{form_id}/submissions", methods=["POST"], content_types=["*/*"])

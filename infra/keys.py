@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import secrets
 import sys
 
 import boto3
 
+from chalicelib.admin.access import SCOPE_ROUTES
 from chalicelib.secrets import hash_admin_token
+
+# the secret's entries are 'name:scope+scope:hash' joined by commas, so a
+# name must hold none of those separators (nor anything a log would misread)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 
 
 def rotate_signing_key(document: dict[str, str], key: str) -> str:
@@ -30,6 +36,13 @@ def rotate_signing_key(document: dict[str, str], key: str) -> str:
 
 
 def add_admin_token(document: dict[str, str], name: str, scopes: str, token: str) -> None:
+    """Raises ValueError for a name or scope that would break the secret or open nothing."""
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"name {name!r}: 1-64 letters, digits, '_', '.', '@' or '-', starting with a letter or digit")
+    wanted = scopes.split("+")
+    unknown = [scope for scope in wanted if scope not in SCOPE_ROUTES]
+    if unknown or len(set(wanted)) != len(wanted):
+        raise ValueError(f"scopes {scopes!r}: one or more of {', '.join(SCOPE_ROUTES)}, joined by '+'")
     entries = [e for e in document.get("LEADFLOW_ADMIN_TOKENS", "").split(",") if e.strip()]
     document["LEADFLOW_ADMIN_TOKENS"] = ",".join([*entries, f"{name}:{scopes}:{hash_admin_token(token)}"])
 
@@ -49,7 +62,10 @@ def main(argv: list[str], client=None) -> int:
         print(f"new signing key id: {rotate_signing_key(document, secrets.token_urlsafe(32))}")
     else:
         token = secrets.token_urlsafe(32)
-        add_admin_token(document, args.name, args.scopes, token)
+        try:
+            add_admin_token(document, args.name, args.scopes, token)
+        except ValueError as error:
+            parser.error(str(error))  # exits 2; the secret is left as it was
         print(f"admin token for {args.name} (shown once): {token}")
     client.put_secret_value(SecretId=args.secret_id, SecretString=json.dumps(document))
     return 0

@@ -81,3 +81,30 @@ def test_an_added_admin_token_is_stored_only_as_its_hash(secret, capsys):
     assert token not in stored
     assert admins[hash_admin_token(token)].name == "ops"
     assert admins[hash_admin_token(token)].scopes == {"admin", "reporting"}
+
+
+@pytest.mark.parametrize(
+    "name, scopes",
+    [
+        ("o:ps", "admin"),
+        ("ops,eve", "admin"),
+        ("ops team", "admin"),
+        ("", "admin"),
+        ("ops\n", "admin"),
+        ("ops", "root"),
+        ("ops", "admin:x"),
+        ("ops", "admin+"),
+        ("ops", "admin+admin"),
+    ],
+)
+def test_add_admin_token_refuses_names_and_scopes_that_would_break_the_secret(secret, capsys, name, scopes):
+    client, arn = secret
+    keys.main(["rotate-signing-key", "--secret-id", arn], client)
+    before = client.get_secret_value(SecretId=arn)["SecretString"]
+
+    with pytest.raises(SystemExit) as refused:
+        keys.main(["add-admin-token", "--secret-id", arn, name, scopes], client)
+
+    assert refused.value.code == 2 and "shown once" not in capsys.readouterr().out
+    assert client.get_secret_value(SecretId=arn)["SecretString"] == before
+    assert {who.name for who in Services(env=deployed_env(arn)).secrets.admin_tokens.values()} == {"local"}

@@ -122,6 +122,17 @@ def test_every_event_source_mapping_reports_partial_batches_and_bounds_its_retri
             assert queue["Properties"]["VisibilityTimeout"] >= 6 * timeout, lid
 
 
+@pytest.mark.parametrize("kind", ["AWS::DynamoDB::Table", "AWS::SecretsManager::Secret"])
+def test_no_stack_operation_deletes_the_table_or_the_secret(cfn, kind):
+    resources = of_type(cfn, kind)
+    assert resources, f"no {kind} packaged"
+    for lid, resource in resources.items():
+        assert resource.get("DeletionPolicy") == "Retain", lid
+        assert resource.get("UpdateReplacePolicy") == "Retain", lid
+        if kind == "AWS::DynamoDB::Table":
+            assert resource["Properties"].get("DeletionProtectionEnabled") is True, lid
+
+
 def iam_statements(template):
     for lid, resource in template["Resources"].items():
         if resource["Type"] == "AWS::IAM::Role":

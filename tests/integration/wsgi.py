@@ -27,7 +27,7 @@ def wsgi_app(app):
 
     def application(environ, start_response):
         path = quote(
-            environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace"), safe="/:@!$&'()*+,;=-._~"
+            environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace"), safe="/:@!$&'()*+,=-._~"
         )
         if environ.get("QUERY_STRING"):
             path += "?" + environ["QUERY_STRING"]

@@ -40,19 +40,23 @@ class FitRule(Strict):
     equals: str | float | None = None
     in_: tuple[str, ...] | None = Field(default=None, alias="in")
     range: Range | None = None
-    # case-insensitive substring (of a text) or element (of a list); any of these
+    # case-insensitive, any of these: a whole word or phrase of a text, or an
+    # element of a list ("CTO" matches "CTO, co-founder", not "Contractor")
     contains: tuple[str, ...] | None = None
+    # case-insensitive substring of a text (or of a list's element), for the
+    # rare rule that really means part of a word
+    contains_text: tuple[str, ...] | None = None
 
-    @field_validator("contains", "in_", mode="before")
+    @field_validator("contains", "contains_text", "in_", mode="before")
     @classmethod
     def _one_or_many(cls, value):
         return (value,) if isinstance(value, (str, int, float)) else value
 
     @model_validator(mode="after")
     def _one_condition(self) -> FitRule:
-        given = [c for c in ("equals", "in_", "range", "contains") if getattr(self, c) is not None]
+        given = [c for c in ("equals", "in_", "range", "contains", "contains_text") if getattr(self, c) is not None]
         if len(given) != 1:
-            raise ValueError(f"rule {self.name!r}: needs exactly one of equals, in, range, contains")
+            raise ValueError(f"rule {self.name!r}: needs exactly one of equals, in, range, contains, contains_text")
         return self
 
 

@@ -96,9 +96,16 @@ def _matches_one(rule: FitRule, value: Any, in_list: bool) -> bool:
             and (rule.range.min is None or number >= rule.range.min)
             and (rule.range.max is None or number <= rule.range.max)
         )
-    # contains: a substring of a text, an element of a list
-    needles = [_text(n) for n in rule.contains]
-    return _text(value) in needles if in_list else any(n in _text(value) for n in needles)
+    text = _text(value)
+    if rule.contains is not None:
+        needles = [_text(n) for n in rule.contains]
+        return text in needles if in_list else any(_has_words(text, n) for n in needles)
+    return any(_text(n) in text for n in rule.contains_text)
+
+
+def _has_words(text: str, words: str) -> bool:
+    """`words` in `text` with no letter, digit or underscore joined on either side."""
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 
 
 def fit_matches(rule: FitRule, profile: Mapping[str, Any]) -> bool:

@@ -57,6 +57,33 @@ def test_fit_rules_equals_in_range_and_contains_each_match_case_insensitively():
     assert result.fit == 55
 
 
+@pytest.mark.parametrize("title", ["Contractor", "Headhunter", "Factory worker", "Doctor"])
+def test_decision_maker_words_inside_other_words_earn_no_fit(title):
+    assert "decision_maker" not in {c.rule for c in score({"job_title": title}, [], SCORING, NOW).breakdown}
+
+
+@pytest.mark.parametrize("title", ["CTO", "cto, co-founder", "Head of Sales", "VP Marketing", "Geschäftsführerin"])
+def test_decision_maker_titles_match_as_whole_words_in_any_case(title):
+    assert "decision_maker" in {c.rule for c in score({"job_title": title}, [], SCORING, NOW).breakdown}
+
+
+def test_contains_text_matches_substrings_for_rules_that_mean_parts_of_words():
+    rules = parse_playbook(
+        {
+            **_raw(),
+            "scoring": {
+                "fit": [
+                    {"name": "lead_role", "field": "job_title", "contains_text": "leiter", "points": 9},
+                    {"name": "c_level", "field": "job_title", "contains": ["CEO", "Chief Executive"], "points": 4},
+                ]
+            },
+        }
+    ).scoring
+    assert score({"job_title": "Vertriebsleiter"}, [], rules, NOW).fit == 9
+    assert score({"job_title": "Chief Executive Officer"}, [], rules, NOW).fit == 4
+    assert score({"job_title": "Chief Executives' assistant"}, [], rules, NOW).fit == 0
+
+
 def test_range_reads_the_lower_bound_of_a_band_and_plain_numbers():
     assert {c.rule for c in score({"company_size": "1000+"}, [], SCORING, NOW).breakdown} == {"company_size_51_plus"}
     assert {c.rule for c in score({"company_size": 51}, [], SCORING, NOW).breakdown} == {"company_size_51_plus"}
@@ -153,6 +180,10 @@ def _raw():
     [
         ({"fit": [{"name": "x", "field": "country", "points": 1}]}, "exactly one of"),
         ({"fit": [{"name": "x", "field": "country", "equals": "DE", "in": ["AT"], "points": 1}]}, "exactly one of"),
+        (
+            {"fit": [{"name": "x", "field": "job_title", "contains": "a", "contains_text": "b", "points": 1}]},
+            "exactly one of",
+        ),
         ({"engagement": {"points": {"telepathy": 5}}}, "unknown activity types telepathy"),
         ({"engagement": {"points": {"page_view": -1}}}, "must not be negative"),
         ({"temperature": {"warm": 50, "hot": 40}}, "hot must be above warm"),

@@ -8,6 +8,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
+from .activities import Source
 from .base import Strict
 
 # besides profile fields, fit rules may look at the domain of the e-mail address
@@ -65,10 +66,25 @@ class Group(Strict):
     cap: float = Field(gt=0)
 
 
+class CountOnce(Strict):
+    """Repeats of an activity type that earn points once: per value of a data
+    key (each mail's opens), and, with `days`, once in any such period."""
+
+    per: str | None = None
+    days: float | None = Field(default=None, gt=0)
+
+
+def _count_once_defaults() -> dict[str, CountOnce]:
+    # opening a mail again is no new interest; anyone can post anyone's
+    # address to a form, so a form counts once a day at most
+    return {"email_open": CountOnce(per="mail_id"), "form_submitted": CountOnce(per="form_id", days=1)}
+
+
 class Engagement(Strict):
     points: dict[str, float] = {}
     # most points one type may contribute (after decay)
     caps: dict[str, float] = {}
+    count_once: dict[str, CountOnce] = Field(default_factory=_count_once_defaults)
     groups: dict[str, Group] = {}
     total_cap: float | None = Field(default=None, gt=0)
     half_life_days: float = Field(default=30, gt=0)
@@ -130,6 +146,9 @@ class SqlThreshold(Strict):
 class Stages(Strict):
     mql: MqlThreshold = MqlThreshold()
     sql: SqlThreshold = SqlThreshold()
+    # sources anyone can post as anyone (a public form takes any address):
+    # their points count in the score, never towards a stage
+    unauthenticated_sources: tuple[Source, ...] = ("form",)
 
 
 class Scoring(Strict):
@@ -151,7 +170,7 @@ class Scoring(Strict):
 
     def activity_types(self) -> set[str]:
         """Every activity type the scoring rules name."""
-        named = set(self.engagement.points) | set(self.engagement.caps)
+        named = set(self.engagement.points) | set(self.engagement.caps) | set(self.engagement.count_once)
         for group in self.engagement.groups.values():
             named |= set(group.types)
         return named

@@ -35,6 +35,8 @@ class Activity:
     at: datetime
     # why a hit looks automated (scanner, prefetch); such hits earn nothing
     flagged: str | None = None
+    source: str | None = None  # web | email | server | form
+    data: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,19 +126,42 @@ def _fit(profile: Mapping[str, Any], rules: Iterable[FitRule]) -> list[Contribut
 
 
 # --- engagement --------------------------------------------------------
+def _once(activities: Iterable[Activity], config: Engagement) -> list[Activity]:
+    """Drop the repeats `count_once` says earn nothing. Of each run of
+    repeats the latest counts (and, with `days`, each one that far before
+    the last counted): a repeat renews the interest, never adds to it, and
+    an old repeat leaving the window never raises the score."""
+    kept, repeats = [], defaultdict(list)
+    for activity in activities:
+        rule = config.count_once.get(activity.type)
+        if rule is None:
+            kept.append(activity)
+        else:
+            value = (activity.data or {}).get(rule.per) if rule.per else None
+            repeats[(activity.type, repr(value))].append(activity)
+    for (kind, _), group in repeats.items():
+        days = config.count_once[kind].days
+        period = timedelta(days=days) if days else None
+        last = None
+        for activity in sorted(group, key=lambda a: a.at, reverse=True):
+            if last is None or (period is not None and last - activity.at >= period):
+                kept.append(activity)
+                last = activity.at
+    return kept
+
+
 def _decayed_sums(activities: Iterable[Activity], config: Engagement, now: datetime) -> tuple[dict, dict]:
     """Per type: the decayed points now, and how many activities count."""
     half_life = config.half_life_days * _SECONDS_PER_DAY
     window = config.window_days * _SECONDS_PER_DAY
+    # an activity stamped after `now` (clock skew) counts as new, never more
+    earning = [
+        a for a in activities if config.points.get(a.type) and not a.flagged and (now - a.at).total_seconds() <= window
+    ]
     parts: dict[str, list[float]] = defaultdict(list)
-    for activity in activities:
-        points = config.points.get(activity.type)
-        if not points or activity.flagged:
-            continue
-        # an activity stamped after `now` (clock skew) counts as new, never more
+    for activity in _once(earning, config):
         age = max(0.0, (now - activity.at).total_seconds())
-        if age <= window:
-            parts[activity.type].append(points * 0.5 ** (age / half_life))
+        parts[activity.type].append(config.points[activity.type] * 0.5 ** (age / half_life))
     # fsum: exact, so the order of the activities cannot change the result
     return {t: math.fsum(p) for t, p in parts.items()}, {t: len(p) for t, p in parts.items()}
 

@@ -27,7 +27,7 @@ from .models import (
 
 RESCORE_SHARDS = 8
 _SHARD_PREFIX = "RESCORE#"
-_ACTIVITY_FIELDS = ["sk", "type", "at", "flagged", "expires_at"]
+_ACTIVITY_FIELDS = ["sk", "type", "at", "flagged", "expires_at", "source", "data"]
 
 
 def rescore_shard(lead_id: str) -> str:
@@ -84,7 +84,8 @@ class ScoreStore:
             attributes_to_get=_ACTIVITY_FIELDS,
         ):
             if item.expires_at is None or item.expires_at > now:  # past its TTL: as good as deleted
-                found.append(Activity(item.type, datetime.fromisoformat(item.at), item.flagged))
+                at = datetime.fromisoformat(item.at)
+                found.append(Activity(item.type, at, item.flagged, item.source, plain(item.data)))
         return found
 
     def write(self, lead: ScoredLead, write: ScoreWrite) -> None:

@@ -338,3 +338,39 @@ def test_a_score_write_from_a_stale_read_is_refused_on_the_version(client, strea
         with pytest.raises(VersionConflict):
             services.scores.write(stale, write)
     assert len(lead(client, lead_id)["stage_changes"]) == 1
+
+
+def test_opening_the_same_mail_again_scores_no_second_point(client, stream, mailbox, services, clock):
+    lead_id, _ = confirmed_lead(client, stream, mailbox)
+    public = services.settings.public_url
+    pixel = open_url(services.signer, public, lead_id, "mail-1", clock.now()).removeprefix(public)
+    other = open_url(services.signer, public, lead_id, "mail-2", clock.now()).removeprefix(public)
+    for _ in range(3):
+        clock.advance(3600)
+        assert client.http.get(pixel, headers={"User-Agent": BROWSER, "Accept": "image/gif"}).status_code == 200
+    stream.pump()
+    [opens] = [c for c in lead(client, lead_id)["scoring"]["breakdown"] if c["rule"] == "email_open"]
+    assert (opens["points"], opens["detail"]) == (1, "1× after decay")
+
+    client.http.get(other, headers={"User-Agent": BROWSER, "Accept": "image/gif"})
+    stream.pump()
+    [opens] = [c for c in lead(client, lead_id)["scoring"]["breakdown"] if c["rule"] == "email_open"]
+    assert opens["points"] == 2
+    assert len([a for a in stored_activities(lead_id) if a.type == "email_open"]) == 4  # every hit is kept
+
+
+def test_reposting_someone_elses_address_never_moves_their_lead_to_sql(client, stream, mailbox, clock):
+    lead_id, lead_token = confirmed_lead(client, stream, mailbox, **GOOD_FIT)
+    send_event(client, lead_token, type="whitepaper_download")
+    send_event(client, lead_token, type="pricing_page_view")
+    stream.pump()
+    before = lead(client, lead_id)
+    assert before["stage"] == "mql" and before["score"] == 78
+
+    for _ in range(4):
+        clock.advance(60)
+        assert submit(client, email="ann@acme.example", **GOOD_FIT).status_code == 202
+    stream.pump()
+    after = lead(client, lead_id)
+    assert after["stage"] == "mql" and after["score"] == 78
+    assert [c["to_stage"] for c in after["stage_changes"]] == ["lead", "mql"]

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.playbook import PlaybookError, load_playbook, parse_playbook
+from chalicelib.scoring.plan import ScoredLead, plan_rescore
 from chalicelib.scoring.rules import Activity, score, scoring_profile
 from chalicelib.scoring.stages import (
     STAGES,
@@ -24,8 +25,8 @@ HAND_RAISERS = PLAYBOOK.activities.hand_raisers()
 GOOD_FIT = {"company_size": "51-200", "industry": "software", "country": "DE", "job_title": "Head of Sales"}
 
 
-def act(kind, minutes_ago=0, flagged=None):
-    return Activity(kind, NOW - timedelta(minutes=minutes_ago), flagged)
+def act(kind, minutes_ago=0, flagged=None, source=None, **data):
+    return Activity(kind, NOW - timedelta(minutes=minutes_ago), flagged, source, data or None)
 
 
 def stage_after(current, profile, activities):
@@ -118,6 +119,29 @@ def test_breakdown_sums_to_the_score_and_names_the_caps_that_cut():
 def test_flagged_hits_and_unknown_types_earn_nothing():
     result = score({}, [act("email_click", flagged="scanner user agent"), act("no_such_type")], SCORING, NOW)
     assert result.total == 0 and result.breakdown == ()
+
+
+def test_repeated_opens_of_one_mail_count_once_and_each_mail_counts():
+    same_mail = [act("email_open", m, mail_id="m-1") for m in (1, 30, 600)]
+    assert score({}, same_mail, SCORING, NOW).engagement == 1
+    assert score({}, [*same_mail, act("email_open", 5, mail_id="m-2")], SCORING, NOW).engagement == 2
+
+
+def test_reopening_an_old_mail_renews_its_point_but_adds_none():
+    month = 30 * 24 * 60
+    opened_long_ago = [act("email_open", month, mail_id="m-1")]
+    assert score({}, opened_long_ago, SCORING, NOW).breakdown[0].points == 0.5
+    assert score({}, [*opened_long_ago, act("email_open", 0, mail_id="m-1")], SCORING, NOW).breakdown[0].points == 1
+
+
+def test_a_form_scores_once_a_day_however_often_it_is_posted():
+    day = 24 * 60
+    posts = [act("form_submitted", m, source="form", form_id="demo") for m in (0, 1, 2, 3, 60)]
+    assert score({}, posts, SCORING, NOW).breakdown[0].points == 5
+    yesterday = act("form_submitted", day, source="form", form_id="demo")
+    other_form = act("form_submitted", 1, source="form", form_id="webinar")
+    parts = score({}, [*posts, yesterday, other_form], SCORING, NOW).breakdown
+    assert parts[0].detail.startswith("3×")
 
 
 def test_half_life_halves_engagement():
@@ -284,3 +308,54 @@ def test_property_scoring_never_moves_a_stage_backwards(profile, batches, start)
             assert rank(change.to_stage) > rank(stage) and rank(change.to_stage) <= rank("sql")
             stage = change.to_stage
     assert rank(stage) >= rank(start)
+
+
+# --- what may move a stage ---------------------------------------------------
+def lead_in(stage, profile=GOOD_FIT, email="ann@acme.example"):
+    return ScoredLead("l-1", 1, "confirmed", stage, email, profile)
+
+
+def planned_stage(lead, activities):
+    write = plan_rescore(lead, activities, PLAYBOOK, NOW)
+    return write.stage_change.to_stage if write and write.stage_change else lead.stage
+
+
+def test_form_posts_count_in_the_score_but_never_cross_a_stage_threshold():
+    done = [
+        act("webinar_attended", 60, source="server"),
+        act("whitepaper_download", 50, source="web"),
+        act("pricing_page_view", 40, source="web"),
+    ]
+    posts = [act("form_submitted", m, source="form", form_id="demo") for m in range(4)]
+    write = plan_rescore(lead_in("mql"), [*done, *posts], PLAYBOOK, NOW)
+    assert write.score.total >= SCORING.stages.sql.score and write.stage_change is None
+    assert planned_stage(lead_in("mql"), [*done, *posts, act("email_click", 1, source="email")]) == "sql"
+
+
+sources = st.sampled_from(["web", "email", "server"])
+trusted_activities = st.lists(
+    st.builds(
+        Activity,
+        type=st.sampled_from(TYPES),
+        at=st.integers(min_value=-60 * 24 * 3600, max_value=0).map(lambda s: NOW + timedelta(seconds=s)),
+        source=sources,
+    ),
+    max_size=20,
+)
+form_posts = st.lists(
+    st.builds(
+        Activity,
+        type=st.just("form_submitted"),
+        at=st.integers(min_value=-60 * 24 * 3600, max_value=0).map(lambda s: NOW + timedelta(seconds=s)),
+        source=st.just("form"),
+        data=st.fixed_dictionaries({"form_id": st.sampled_from(["demo", "webinar"])}),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(profiles, trusted_activities, form_posts, st.sampled_from(STAGES))
+def test_property_no_form_posts_move_a_stage_whatever_else_happened(profile, trusted, posts, stage):
+    lead = lead_in(stage, profile)
+    assert planned_stage(lead, trusted + posts) == planned_stage(lead, trusted)

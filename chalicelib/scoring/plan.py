@@ -80,7 +80,7 @@ def plan_rescore(
     qualifying = result if len(counted) == len(activities) else score(profile, counted, scoring, now)
     hand_raiser = first_hand_raiser(counted, playbook.activities.hand_raisers())
     change = stage_by_scoring(lead.stage, qualifying, hand_raiser, scoring.stages)
-    rescore_at = iso(result.decays_across_at) if result.decays_across_at else None
+    rescore_at = iso(result.changes_at) if result.changes_at else None
     if change is None and lead.scored == stored_form(result) and lead.rescore_at == rescore_at:
         return None
     return ScoreWrite(at=iso(now), score=result, stage_change=change, rescore_at=rescore_at)

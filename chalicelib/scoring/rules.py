@@ -9,8 +9,9 @@ same input gives the same result, whatever the order of the activities.
 
 Because every activity decays at the same rate, the engagement at a later
 time is the current per-type sums times one factor; that makes it cheap to
-say when the score will next decay across a band or stage threshold, which
-is when the scheduled rescore job has to look at the lead again.
+say when the rounded score will next change, which is when the scheduled
+rescore job has to look at the lead again (so the stored score stays within
+a point of this function's).
 """
 
 from __future__ import annotations
@@ -54,9 +55,9 @@ class Score:
     engagement: int
     temperature: str  # cold | warm | hot
     breakdown: tuple[Contribution, ...]
-    # when decay will next take the score across a band or stage threshold
-    # (None: it will not)
-    decays_across_at: datetime | None
+    # when decay will next change the rounded total or engagement, or an
+    # activity leaves the window (None: nothing will change)
+    changes_at: datetime | None
 
 
 def rounded(value: float) -> int:
@@ -150,8 +151,11 @@ def _once(activities: Iterable[Activity], config: Engagement) -> list[Activity]:
     return kept
 
 
-def _decayed_sums(activities: Iterable[Activity], config: Engagement, now: datetime) -> tuple[dict, dict]:
-    """Per type: the decayed points now, and how many activities count."""
+def _decayed_sums(
+    activities: Iterable[Activity], config: Engagement, now: datetime
+) -> tuple[dict, dict, datetime | None]:
+    """Per type: the decayed points now and how many activities count; and
+    the time of the oldest that counts (None: none)."""
     half_life = config.half_life_days * _SECONDS_PER_DAY
     window = config.window_days * _SECONDS_PER_DAY
     # an activity stamped after `now` (clock skew) counts as new, never more
@@ -159,11 +163,13 @@ def _decayed_sums(activities: Iterable[Activity], config: Engagement, now: datet
         a for a in activities if config.points.get(a.type) and not a.flagged and (now - a.at).total_seconds() <= window
     ]
     parts: dict[str, list[float]] = defaultdict(list)
-    for activity in _once(earning, config):
+    counted = _once(earning, config)
+    for activity in counted:
         age = max(0.0, (now - activity.at).total_seconds())
         parts[activity.type].append(config.points[activity.type] * 0.5 ** (age / half_life))
     # fsum: exact, so the order of the activities cannot change the result
-    return {t: math.fsum(p) for t, p in parts.items()}, {t: len(p) for t, p in parts.items()}
+    oldest = min((a.at for a in counted), default=None)
+    return {t: math.fsum(p) for t, p in parts.items()}, {t: len(p) for t, p in parts.items()}, oldest
 
 
 def _capped(sums: Mapping[str, float], config: Engagement, factor: float = 1.0):
@@ -213,44 +219,34 @@ def temperature(total: int, scoring: Scoring) -> str:
     return "hot" if total >= bands.hot else "warm" if total >= bands.warm else "cold"
 
 
-def _decays_across_at(fit: float, sums: Mapping[str, float], scoring: Scoring, now: datetime) -> datetime | None:
-    """The first moment the rounded total or engagement falls below a band
-    or stage threshold it is at or above now (bisection on time; the
-    engagement only ever falls, so the first crossing is well defined)."""
-    config = scoring.engagement
-    if not sums:
-        return None
+def _changes_at(fit: float, sums: Mapping[str, float], oldest: datetime | None, config: Engagement, now: datetime):
+    """The first moment the rounded total or engagement (what is stored,
+    shown and sorted by) will differ from now's, or an activity leaves the
+    window, whichever comes first: when the rescore job must look again.
+    Decay only ever lowers both, so bisection on time finds the change."""
+    window = config.window_days * _SECONDS_PER_DAY
+    moments = [oldest + timedelta(seconds=window + 1)] if oldest else []
     half_life = config.half_life_days * _SECONDS_PER_DAY
 
     def at(seconds: float) -> tuple[int, int]:
         engagement = _capped(sums, config, 0.5 ** (seconds / half_life))[0]
         return rounded(fit + engagement), rounded(engagement)
 
-    stages = scoring.stages
-    boundaries = [(0, b) for b in (scoring.temperature.warm, scoring.temperature.hot, stages.sql.score)]
-    boundaries.append((1, stages.mql.engagement))
-    horizon = min(config.window_days * _SECONDS_PER_DAY, 64 * half_life)
-    current, final = at(0.0), at(horizon)
-    crossings = []
-    for index, bound in boundaries:
-        if not (current[index] >= bound > final[index]):
-            continue
-        low, high = 0.0, horizon  # at(low) >= bound > at(high)
+    current = at(0.0)
+    if sums and at(window) != current:
+        low, high = 0.0, window  # at(low) == current != at(high)
         while high - low > 1.0:
             middle = (low + high) / 2
-            low, high = (middle, high) if at(middle)[index] >= bound else (low, middle)
-        crossings.append(high)
-    if not crossings:
-        return None
-    # a whole minute later, so the rescore then is surely past the crossing
-    moment = now + timedelta(seconds=min(crossings) + 60)
-    return moment.replace(second=0, microsecond=0)
+            low, high = (middle, high) if at(middle) == current else (low, middle)
+        # a second later, so the rescore then is surely past the change
+        moments.append(now + timedelta(seconds=math.ceil(high) + 1))
+    return min(moments) if moments else None
 
 
 def score(profile: Mapping[str, Any], activities: Iterable[Activity], scoring: Scoring, now: datetime) -> Score:
     fit_parts = _fit(profile, scoring.fit)
     fit = math.fsum(c.points for c in fit_parts)
-    sums, counts = _decayed_sums(activities, scoring.engagement, now)
+    sums, counts, oldest = _decayed_sums(activities, scoring.engagement, now)
     engagement, engagement_parts = _engagement_breakdown(sums, counts, scoring.engagement)
     total = rounded(fit + engagement)
     return Score(
@@ -259,5 +255,5 @@ def score(profile: Mapping[str, Any], activities: Iterable[Activity], scoring: S
         engagement=rounded(engagement),
         temperature=temperature(total, scoring),
         breakdown=tuple(fit_parts + engagement_parts),
-        decays_across_at=_decays_across_at(fit, sums, scoring, now),
+        changes_at=_changes_at(fit, sums, oldest, scoring.engagement, now),
     )

@@ -276,7 +276,7 @@ def test_decay_job_rescores_due_leads_through_the_index_and_never_scans(client, 
     view = lead(client, lead_id)
     assert view["temperature"] == "hot"
     due = view["scoring"]["next_rescore_at"]
-    assert due and lead(client, other_id)["scoring"]["next_rescore_at"] is None
+    assert due and lead(client, other_id)["scoring"]["next_rescore_at"] > due
 
     def no_scan(*args, **kwargs):
         raise AssertionError("the decay job must not scan")
@@ -288,7 +288,7 @@ def test_decay_job_rescores_due_leads_through_the_index_and_never_scans(client, 
     clock.advance((datetime_of(due) - clock.now()).total_seconds())
     assert client.lambda_.invoke("rescore_decayed", scheduled).payload == {"rescored": 1, "unchanged": 0}
     view = lead(client, lead_id)
-    assert view["temperature"] == "warm" and view["stage"] == "mql"  # decay never moves a stage back
+    assert view["score"] == 77 and view["stage"] == "mql"  # the next point decayed; a stage never goes back
     assert view["scoring"]["next_rescore_at"] > due
     stream.pump()  # the job's own write does not trigger the scoring reaction again
     assert lead(client, lead_id) == view
@@ -374,3 +374,34 @@ def test_reposting_someone_elses_address_never_moves_their_lead_to_sql(client, s
     after = lead(client, lead_id)
     assert after["stage"] == "mql" and after["score"] == 78
     assert [c["to_stage"] for c in after["stage_changes"]] == ["lead", "mql"]
+
+
+def test_a_score_below_every_band_stays_fresh_and_the_lead_list_orders_by_fresh_scores(
+    client, stream, mailbox, clock, services
+):
+    from chalicelib.scoring.rules import score, scoring_profile
+
+    stale_id, stale_token = confirmed_lead(client, stream, mailbox, email="stale@acme.example")
+    for page in ("a", "b", "c"):
+        send_event(client, stale_token, type="page_view", url=f"https://www.leadflow.example/{page}")
+    stream.pump()
+    assert lead(client, stale_id)["score"] == 8  # 5 + 3: below every band and threshold
+
+    scheduled = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [])
+    for _ in range(8 * 7):  # eight weeks of the job (daily here; the property test tries any times)
+        clock.advance(24 * 3600)
+        client.lambda_.invoke("rescore_decayed", scheduled)
+    fresh_id, _ = confirmed_lead(client, stream, mailbox, email="fresh@acme.example")  # 5
+    stream.pump()
+
+    stored = services.scores.lead(stale_id)
+    now = clock.now()
+    pure = score(
+        scoring_profile(stored.profile, stored.email),
+        services.scores.activities(stale_id, now - timedelta(days=365)),
+        services.playbook.scoring,
+        now,
+    )
+    assert pure.total == 2 and abs(lead(client, stale_id)["score"] - pure.total) <= 1
+    listed = client.http.get("/leads?stage=lead", headers=ADMIN).json_body["leads"]
+    assert [item["lead_id"] for item in listed] == [fresh_id, stale_id]

@@ -160,17 +160,36 @@ def test_temperature_follows_the_bands():
     assert score(GOOD_FIT, [act("demo_request")], SCORING, NOW).temperature == "hot"
 
 
-def test_decays_across_at_is_when_the_rounded_score_first_drops_below_a_threshold():
+def test_changes_at_is_when_the_rounded_score_first_drops():
     activities = [act("demo_request")]
-    result = score(GOOD_FIT, activities, SCORING, NOW)  # 55 + 30 = 85: hot (>= 70)
-    moment = result.decays_across_at
+    result = score(GOOD_FIT, activities, SCORING, NOW)  # 55 + 30 = 85
+    moment = result.changes_at
     assert moment is not None and moment > NOW
-    assert score(GOOD_FIT, activities, SCORING, moment).temperature == "warm"
-    assert score(GOOD_FIT, activities, SCORING, moment - timedelta(minutes=2)).temperature == "hot"
+    assert score(GOOD_FIT, activities, SCORING, moment).total == 84
+    assert score(GOOD_FIT, activities, SCORING, moment - timedelta(seconds=3)).total == 85
+
+
+def test_a_score_below_every_band_is_still_rescheduled_as_it_decays():
+    # 9 points sit below every band and threshold: they used to stay stored
+    # for good while the true value fell to 2.6 in eight weeks
+    activities = [act("form_submitted", source="form", form_id="demo"), act("email_click"), act("email_open")]
+    result = score({}, activities, SCORING, NOW)
+    assert result.total == 9 and result.temperature == "cold"
+    assert result.changes_at is not None and result.changes_at < NOW + timedelta(days=3)
+
+
+def test_an_activity_leaving_the_window_is_a_change_too():
+    old = [act("webinar_attended", 300 * 24 * 60)]
+    rules = parse_playbook(
+        {**_raw(), "scoring": {"engagement": {"points": {"webinar_attended": 15}, "half_life_days": 100000}}}
+    ).scoring
+    result = score({}, old, rules, NOW)  # decays too slowly to change the rounded 15 within the window
+    assert result.engagement == 15 and result.changes_at == NOW + timedelta(days=65, seconds=1)
+    assert score({}, old, rules, result.changes_at).engagement == 0
 
 
 def test_nothing_to_decay_means_no_rescore():
-    assert score(GOOD_FIT, [], SCORING, NOW).decays_across_at is None
+    assert score(GOOD_FIT, [], SCORING, NOW).changes_at is None
 
 
 def test_a_hand_raiser_with_poor_fit_is_not_an_sql():
@@ -264,11 +283,11 @@ def test_property_the_score_is_deterministic_and_ignores_activity_order(profile,
     rnd.shuffle(shuffled)
     assert score(profile, activities, SCORING, NOW) == score(profile, activities, SCORING, NOW)
     first, second = score(profile, activities, SCORING, NOW), score(profile, shuffled, SCORING, NOW)
-    assert (first.total, first.fit, first.engagement, first.decays_across_at) == (
+    assert (first.total, first.fit, first.engagement, first.changes_at) == (
         second.total,
         second.fit,
         second.engagement,
-        second.decays_across_at,
+        second.changes_at,
     )
 
 

@@ -405,3 +405,31 @@ def test_a_score_below_every_band_stays_fresh_and_the_lead_list_orders_by_fresh_
     assert pure.total == 2 and abs(lead(client, stale_id)["score"] - pure.total) <= 1
     listed = client.http.get("/leads?stage=lead", headers=ADMIN).json_body["leads"]
     assert [item["lead_id"] for item in listed] == [fresh_id, stale_id]
+
+
+def test_the_lead_token_expires_after_30_days_unless_a_confirmed_visit_renews_it(client, stream, mailbox, clock):
+    lead_id, first = confirmed_lead(client, stream, mailbox)
+    clock.advance(20 * 86400)
+    accepted = send_event(client, first, type="pricing_page_view")
+    assert accepted.status_code == 202
+    renewed = accepted.json_body["lead"]
+    before = len(stored_activities(lead_id))
+
+    clock.advance(15 * 86400)  # 35 days after the confirmation, 15 after the last visit
+    expired = send_event(client, first, type="demo_request")
+    assert expired.status_code == 400 and "lead" in expired.json_body["errors"]
+    assert len(stored_activities(lead_id)) == before
+    assert send_event(client, renewed, type="pricing_page_view").status_code == 202
+    assert len(stored_activities(lead_id)) == before + 1
+
+
+def test_confirming_again_renews_the_lead_token_and_only_the_redirect_carries_it(client, stream, mailbox, clock):
+    lead_id, first = confirmed_lead(client, stream, mailbox)
+    clock.advance(3 * 86400)
+    answer = client.http.post(f"/confirm/{mailbox.confirm_tokens()[-1]}")
+    assert answer.status_code == 303
+    again = parse_qs(urlsplit(answer.headers["Location"]).query)["lead"][0]
+    assert again != first
+    clock.advance(29 * 86400)  # 32 days after the first confirmation
+    assert send_event(client, first, type="pricing_page_view").status_code == 400
+    assert send_event(client, again, type="pricing_page_view").status_code == 202

@@ -158,13 +158,13 @@ def _decayed_sums(
     the time of the oldest that counts (None: none)."""
     half_life = config.half_life_days * _SECONDS_PER_DAY
     window = config.window_days * _SECONDS_PER_DAY
-    # an activity stamped after `now` (clock skew) counts as new, never more
     earning = [
         a for a in activities if config.points.get(a.type) and not a.flagged and (now - a.at).total_seconds() <= window
     ]
     parts: dict[str, list[float]] = defaultdict(list)
     counted = _once(earning, config)
     for activity in counted:
+        # an activity stamped after `now` (clock skew) counts as new, never more
         age = max(0.0, (now - activity.at).total_seconds())
         parts[activity.type].append(config.points[activity.type] * 0.5 ** (age / half_life))
     # fsum: exact, so the order of the activities cannot change the result

@@ -70,7 +70,7 @@ class CountOnce(Strict):
     """Repeats of an activity type that earn points once: per value of a data
     key (each mail's opens), and, with `days`, once in any such period."""
 
-    per: str | None = None
+    per: str | None = Field(default=None, pattern=_NAME.pattern)
     days: float | None = Field(default=None, gt=0)
 
 
@@ -113,6 +113,10 @@ class Engagement(Strict):
             if kind not in self.points:
                 raise ValueError(f"caps: {kind!r} earns no points")
         return self
+
+    def data_keys(self) -> tuple[str, ...]:
+        """The activity data the rules read (the store reads only these)."""
+        return tuple(sorted({rule.per for rule in self.count_once.values() if rule.per}))
 
     def group_of(self, kind: str) -> str | None:
         return next((g for g, d in self.groups.items() if kind in d.types), None)

@@ -33,7 +33,9 @@ class Scorer:
                 return "no such lead"
             # pending signups are not scored: no need to read their activities
             activities = (
-                self._store.activities(lead_id, scoring_window_start(self._playbook, now))
+                self._store.activities(
+                    lead_id, scoring_window_start(self._playbook, now), self._playbook.scoring.engagement.data_keys()
+                )
                 if lead.status == CONFIRMED
                 else []
             )

@@ -398,7 +398,7 @@ def test_a_score_below_every_band_stays_fresh_and_the_lead_list_orders_by_fresh_
     now = clock.now()
     pure = score(
         scoring_profile(stored.profile, stored.email),
-        services.scores.activities(stale_id, now - timedelta(days=365)),
+        services.scores.activities(stale_id, now - timedelta(days=365), ("form_id", "mail_id")),
         services.playbook.scoring,
         now,
     )

@@ -14,8 +14,11 @@ import hmac
 import json
 import secrets as _random
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+# the purpose of the signed lead token behind POST /events (and its body key)
+LEAD = "lead"
 
 
 class InvalidToken(ValueError):
@@ -59,7 +62,9 @@ class Signer:
         payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
         return f"{self._kid}.{payload}.{self._mac(self._kid, payload)}"
 
-    def verify(self, token: str, purpose: str, now: datetime) -> dict[str, Any]:
+    def verify(self, token: str, purpose: str, now: datetime, expiring: bool = False) -> dict[str, Any]:
+        """The token's claims. Raises InvalidToken; with `expiring`, also for
+        a token signed without an expiry."""
         try:
             kid, payload, signature = token.split(".")
         except ValueError:
@@ -74,7 +79,23 @@ class Signer:
             raise InvalidToken("wrong purpose")
         if "x" in body and body["x"] < now.timestamp():
             raise InvalidToken("expired")
+        if expiring and not isinstance(body.get("x"), int):
+            raise InvalidToken("no expiry")
         return body
 
     def _mac(self, kid: str, payload: str) -> str:
         return _b64(hmac.new(self._keys[kid], f"{kid}.{payload}".encode(), hashlib.sha256).digest())
+
+
+def sign_lead_token(signer: Signer, lead_id: str, now: datetime, days: float) -> str:
+    """The lead's identity for POST /events: it names the lead, so it
+    expires (each confirmed visit gets a renewed one)."""
+    return signer.sign(LEAD, {"l": lead_id}, expires_at=now + timedelta(days=days))
+
+
+def read_lead_token(signer: Signer, token: str, now: datetime) -> str:
+    """The lead id. Raises InvalidToken (also for an old token without expiry)."""
+    lead_id = signer.verify(token, LEAD, now, expiring=True).get("l")
+    if not isinstance(lead_id, str):
+        raise InvalidToken("malformed")
+    return lead_id

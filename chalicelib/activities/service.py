@@ -9,13 +9,12 @@ from typing import Any
 from ..capture.validation import InvalidSubmission
 from ..clock import iso
 from ..storage.errors import UnknownLead, VersionConflict
-from ..tokens import InvalidToken
+from ..tokens import LEAD, InvalidToken, read_lead_token, sign_lead_token
 from ..tracking.links import TrackedHit
 from ..tracking.scanners import automated
 from .input import parse_activity, parse_profile_edit
 
 _ATTEMPTS = 4
-LEAD_TOKEN = "lead"  # the body key and the token purpose of the signed lead token
 
 
 class ActivityLog:
@@ -26,18 +25,20 @@ class ActivityLog:
         self._signer = signer
         self._clock = clock
 
-    def record_web(self, body: Mapping[str, Any]) -> bool:
+    def record_web(self, body: Mapping[str, Any]) -> str:
         """POST /events: {lead: <signed lead token>, type, ...data}. Raises
-        InvalidSubmission (bad token, unknown type, bad data; nothing stored).
-        False when the lead is gone or no longer subscribed: nothing stored,
-        and the caller answers as if it were (a token reveals nothing)."""
+        InvalidSubmission (bad or expired token, unknown type, bad data;
+        nothing stored). Returns the renewed lead token, also when the lead is
+        gone or no longer subscribed and nothing was stored (a token reveals
+        nothing)."""
         now = self._clock.now()
         try:
-            lead_id = self._signer.verify(str(body.get(LEAD_TOKEN, "")), LEAD_TOKEN, now)["l"]
-        except (InvalidToken, KeyError):
-            raise InvalidSubmission({LEAD_TOKEN: "missing or invalid lead token"}) from None
-        kind, data, at = parse_activity(self._config, body, "web", now, extra=(LEAD_TOKEN,))
-        return self._store.record(lead_id, kind, iso(at), "web", data) is not None
+            lead_id = read_lead_token(self._signer, str(body.get(LEAD, "")), now)
+        except InvalidToken:
+            raise InvalidSubmission({LEAD: "missing, invalid or expired lead token"}) from None
+        kind, data, at = parse_activity(self._config, body, "web", now, extra=(LEAD,))
+        self._store.record(lead_id, kind, iso(at), "web", data)
+        return sign_lead_token(self._signer, lead_id, now, self._config.lead_token_days)
 
     def record_mail_hit(self, kind: str, hit: TrackedHit, user_agent: str | None) -> str:
         """An open (pixel) or click; machine-looking hits are kept, flagged."""

@@ -21,7 +21,7 @@ from ..clock import epoch, iso
 from ..mail.templates import render_mail
 from ..storage.errors import VersionConflict
 from ..storage.opt_in import AlreadySent
-from ..tokens import hash_token, new_opt_in_token
+from ..tokens import LEAD, hash_token, new_opt_in_token, sign_lead_token
 from .permission import OPT_IN, mail_refusal
 
 
@@ -130,5 +130,6 @@ class OptIn:
 
     def _confirmed_url(self, lead_id: str, form_id: str) -> str:
         url = str(self._playbook.forms[form_id].confirmed_url)
-        lead_token = self._signer.sign("lead", {"l": lead_id})
-        return f"{url}{'&' if '?' in url else '?'}{urlencode({'lead': lead_token})}"
+        days = self._playbook.activities.lead_token_days
+        lead_token = sign_lead_token(self._signer, lead_id, self._clock.now(), days)
+        return f"{url}{'&' if '?' in url else '?'}{urlencode({LEAD: lead_token})}"

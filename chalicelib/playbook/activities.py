@@ -63,6 +63,9 @@ class Activities(Strict):
     allowed_origins: tuple[str, ...] = ()
     types: dict[str, ActivityType] = Field(default_factory=_built_in_types)
     tracking: Tracking = Tracking()
+    # the signed lead token behind POST /events expires this long after the
+    # confirmation or the last accepted event, whichever is later
+    lead_token_days: float = Field(default=30, gt=0, le=365)
 
     @field_validator("allowed_origins")
     @classmethod

@@ -8,6 +8,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
+from .activities import Source
 from .base import Strict
 
 # besides profile fields, fit rules may look at the domain of the e-mail address
@@ -40,19 +41,23 @@ class FitRule(Strict):
     equals: str | float | None = None
     in_: tuple[str, ...] | None = Field(default=None, alias="in")
     range: Range | None = None
-    # case-insensitive substring (of a text) or element (of a list); any of these
+    # case-insensitive, any of these: a whole word or phrase of a text, or an
+    # element of a list ("CTO" matches "CTO, co-founder", not "Contractor")
     contains: tuple[str, ...] | None = None
+    # case-insensitive substring of a text (or of a list's element), for the
+    # rare rule that really means part of a word
+    contains_text: tuple[str, ...] | None = None
 
-    @field_validator("contains", "in_", mode="before")
+    @field_validator("contains", "contains_text", "in_", mode="before")
     @classmethod
     def _one_or_many(cls, value):
         return (value,) if isinstance(value, (str, int, float)) else value
 
     @model_validator(mode="after")
     def _one_condition(self) -> FitRule:
-        given = [c for c in ("equals", "in_", "range", "contains") if getattr(self, c) is not None]
+        given = [c for c in ("equals", "in_", "range", "contains", "contains_text") if getattr(self, c) is not None]
         if len(given) != 1:
-            raise ValueError(f"rule {self.name!r}: needs exactly one of equals, in, range, contains")
+            raise ValueError(f"rule {self.name!r}: needs exactly one of equals, in, range, contains, contains_text")
         return self
 
 
@@ -61,10 +66,25 @@ class Group(Strict):
     cap: float = Field(gt=0)
 
 
+class CountOnce(Strict):
+    """Repeats of an activity type that earn points once: per value of a data
+    key (each mail's opens), and, with `days`, once in any such period."""
+
+    per: str | None = Field(default=None, pattern=_NAME.pattern)
+    days: float | None = Field(default=None, gt=0)
+
+
+def _count_once_defaults() -> dict[str, CountOnce]:
+    # opening a mail again is no new interest; anyone can post anyone's
+    # address to a form, so a form counts once a day at most
+    return {"email_open": CountOnce(per="mail_id"), "form_submitted": CountOnce(per="form_id", days=1)}
+
+
 class Engagement(Strict):
     points: dict[str, float] = {}
     # most points one type may contribute (after decay)
     caps: dict[str, float] = {}
+    count_once: dict[str, CountOnce] = Field(default_factory=_count_once_defaults)
     groups: dict[str, Group] = {}
     total_cap: float | None = Field(default=None, gt=0)
     half_life_days: float = Field(default=30, gt=0)
@@ -93,6 +113,10 @@ class Engagement(Strict):
             if kind not in self.points:
                 raise ValueError(f"caps: {kind!r} earns no points")
         return self
+
+    def data_keys(self) -> tuple[str, ...]:
+        """The activity data the rules read (the store reads only these)."""
+        return tuple(sorted({rule.per for rule in self.count_once.values() if rule.per}))
 
     def group_of(self, kind: str) -> str | None:
         return next((g for g, d in self.groups.items() if kind in d.types), None)
@@ -126,6 +150,9 @@ class SqlThreshold(Strict):
 class Stages(Strict):
     mql: MqlThreshold = MqlThreshold()
     sql: SqlThreshold = SqlThreshold()
+    # sources anyone can post as anyone (a public form takes any address):
+    # their points count in the score, never towards a stage
+    unauthenticated_sources: tuple[Source, ...] = ("form",)
 
 
 class Scoring(Strict):
@@ -147,7 +174,7 @@ class Scoring(Strict):
 
     def activity_types(self) -> set[str]:
         """Every activity type the scoring rules name."""
-        named = set(self.engagement.points) | set(self.engagement.caps)
+        named = set(self.engagement.points) | set(self.engagement.caps) | set(self.engagement.count_once)
         for group in self.engagement.groups.values():
             named |= set(group.types)
         return named

@@ -73,14 +73,14 @@ def plan_rescore(
     profile = scoring_profile(lead.profile, lead.email)
     result = score(profile, activities, scoring, now)
     recycled_at = datetime.fromisoformat(lead.recycled_at) if lead.recycled_at else None
-    if recycled_at is None:
-        qualifying, counted = result, activities
-    else:
-        counted = since(activities, recycled_at)
-        qualifying = score(profile, counted, scoring, now)
+    # what counts for a stage: what the lead did after a recycling, and only
+    # from sources a stranger cannot post as the lead
+    untrusted = scoring.stages.unauthenticated_sources
+    counted = [a for a in since(activities, recycled_at) if a.source not in untrusted]
+    qualifying = result if len(counted) == len(activities) else score(profile, counted, scoring, now)
     hand_raiser = first_hand_raiser(counted, playbook.activities.hand_raisers())
     change = stage_by_scoring(lead.stage, qualifying, hand_raiser, scoring.stages)
-    rescore_at = iso(result.decays_across_at) if result.decays_across_at else None
+    rescore_at = iso(result.changes_at) if result.changes_at else None
     if change is None and lead.scored == stored_form(result) and lead.rescore_at == rescore_at:
         return None
     return ScoreWrite(at=iso(now), score=result, stage_change=change, rescore_at=rescore_at)

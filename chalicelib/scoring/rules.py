@@ -9,8 +9,9 @@ same input gives the same result, whatever the order of the activities.
 
 Because every activity decays at the same rate, the engagement at a later
 time is the current per-type sums times one factor; that makes it cheap to
-say when the score will next decay across a band or stage threshold, which
-is when the scheduled rescore job has to look at the lead again.
+say when the rounded score will next change, which is when the scheduled
+rescore job has to look at the lead again (so the stored score stays within
+a point of this function's).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Activity:
     at: datetime
     # why a hit looks automated (scanner, prefetch); such hits earn nothing
     flagged: str | None = None
+    source: str | None = None  # web | email | server | form
+    data: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,9 @@ class Score:
     engagement: int
     temperature: str  # cold | warm | hot
     breakdown: tuple[Contribution, ...]
-    # when decay will next take the score across a band or stage threshold
-    # (None: it will not)
-    decays_across_at: datetime | None
+    # when decay will next change the rounded total or engagement, or an
+    # activity leaves the window (None: nothing will change)
+    changes_at: datetime | None
 
 
 def rounded(value: float) -> int:
@@ -96,9 +99,16 @@ def _matches_one(rule: FitRule, value: Any, in_list: bool) -> bool:
             and (rule.range.min is None or number >= rule.range.min)
             and (rule.range.max is None or number <= rule.range.max)
         )
-    # contains: a substring of a text, an element of a list
-    needles = [_text(n) for n in rule.contains]
-    return _text(value) in needles if in_list else any(n in _text(value) for n in needles)
+    text = _text(value)
+    if rule.contains is not None:
+        needles = [_text(n) for n in rule.contains]
+        return text in needles if in_list else any(_has_words(text, n) for n in needles)
+    return any(_text(n) in text for n in rule.contains_text)
+
+
+def _has_words(text: str, words: str) -> bool:
+    """`words` in `text` with no letter, digit or underscore joined on either side."""
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 
 
 def fit_matches(rule: FitRule, profile: Mapping[str, Any]) -> bool:
@@ -117,21 +127,49 @@ def _fit(profile: Mapping[str, Any], rules: Iterable[FitRule]) -> list[Contribut
 
 
 # --- engagement --------------------------------------------------------
-def _decayed_sums(activities: Iterable[Activity], config: Engagement, now: datetime) -> tuple[dict, dict]:
-    """Per type: the decayed points now, and how many activities count."""
+def _once(activities: Iterable[Activity], config: Engagement) -> list[Activity]:
+    """Drop the repeats `count_once` says earn nothing. Of each run of
+    repeats the latest counts (and, with `days`, each one that far before
+    the last counted): a repeat renews the interest, never adds to it, and
+    an old repeat leaving the window never raises the score."""
+    kept, repeats = [], defaultdict(list)
+    for activity in activities:
+        rule = config.count_once.get(activity.type)
+        if rule is None:
+            kept.append(activity)
+        else:
+            value = (activity.data or {}).get(rule.per) if rule.per else None
+            repeats[(activity.type, repr(value))].append(activity)
+    for (kind, _), group in repeats.items():
+        days = config.count_once[kind].days
+        period = timedelta(days=days) if days else None
+        last = None
+        for activity in sorted(group, key=lambda a: a.at, reverse=True):
+            if last is None or (period is not None and last - activity.at >= period):
+                kept.append(activity)
+                last = activity.at
+    return kept
+
+
+def _decayed_sums(
+    activities: Iterable[Activity], config: Engagement, now: datetime
+) -> tuple[dict, dict, datetime | None]:
+    """Per type: the decayed points now and how many activities count; and
+    the time of the oldest that counts (None: none)."""
     half_life = config.half_life_days * _SECONDS_PER_DAY
     window = config.window_days * _SECONDS_PER_DAY
+    earning = [
+        a for a in activities if config.points.get(a.type) and not a.flagged and (now - a.at).total_seconds() <= window
+    ]
     parts: dict[str, list[float]] = defaultdict(list)
-    for activity in activities:
-        points = config.points.get(activity.type)
-        if not points or activity.flagged:
-            continue
+    counted = _once(earning, config)
+    for activity in counted:
         # an activity stamped after `now` (clock skew) counts as new, never more
         age = max(0.0, (now - activity.at).total_seconds())
-        if age <= window:
-            parts[activity.type].append(points * 0.5 ** (age / half_life))
+        parts[activity.type].append(config.points[activity.type] * 0.5 ** (age / half_life))
     # fsum: exact, so the order of the activities cannot change the result
-    return {t: math.fsum(p) for t, p in parts.items()}, {t: len(p) for t, p in parts.items()}
+    oldest = min((a.at for a in counted), default=None)
+    return {t: math.fsum(p) for t, p in parts.items()}, {t: len(p) for t, p in parts.items()}, oldest
 
 
 def _capped(sums: Mapping[str, float], config: Engagement, factor: float = 1.0):
@@ -181,44 +219,34 @@ def temperature(total: int, scoring: Scoring) -> str:
     return "hot" if total >= bands.hot else "warm" if total >= bands.warm else "cold"
 
 
-def _decays_across_at(fit: float, sums: Mapping[str, float], scoring: Scoring, now: datetime) -> datetime | None:
-    """The first moment the rounded total or engagement falls below a band
-    or stage threshold it is at or above now (bisection on time; the
-    engagement only ever falls, so the first crossing is well defined)."""
-    config = scoring.engagement
-    if not sums:
-        return None
+def _changes_at(fit: float, sums: Mapping[str, float], oldest: datetime | None, config: Engagement, now: datetime):
+    """The first moment the rounded total or engagement (what is stored,
+    shown and sorted by) will differ from now's, or an activity leaves the
+    window, whichever comes first: when the rescore job must look again.
+    Decay only ever lowers both, so bisection on time finds the change."""
+    window = config.window_days * _SECONDS_PER_DAY
+    moments = [oldest + timedelta(seconds=window + 1)] if oldest else []
     half_life = config.half_life_days * _SECONDS_PER_DAY
 
     def at(seconds: float) -> tuple[int, int]:
         engagement = _capped(sums, config, 0.5 ** (seconds / half_life))[0]
         return rounded(fit + engagement), rounded(engagement)
 
-    stages = scoring.stages
-    boundaries = [(0, b) for b in (scoring.temperature.warm, scoring.temperature.hot, stages.sql.score)]
-    boundaries.append((1, stages.mql.engagement))
-    horizon = min(config.window_days * _SECONDS_PER_DAY, 64 * half_life)
-    current, final = at(0.0), at(horizon)
-    crossings = []
-    for index, bound in boundaries:
-        if not (current[index] >= bound > final[index]):
-            continue
-        low, high = 0.0, horizon  # at(low) >= bound > at(high)
+    current = at(0.0)
+    if sums and at(window) != current:
+        low, high = 0.0, window  # at(low) == current != at(high)
         while high - low > 1.0:
             middle = (low + high) / 2
-            low, high = (middle, high) if at(middle)[index] >= bound else (low, middle)
-        crossings.append(high)
-    if not crossings:
-        return None
-    # a whole minute later, so the rescore then is surely past the crossing
-    moment = now + timedelta(seconds=min(crossings) + 60)
-    return moment.replace(second=0, microsecond=0)
+            low, high = (middle, high) if at(middle) == current else (low, middle)
+        # a second later, so the rescore then is surely past the change
+        moments.append(now + timedelta(seconds=math.ceil(high) + 1))
+    return min(moments) if moments else None
 
 
 def score(profile: Mapping[str, Any], activities: Iterable[Activity], scoring: Scoring, now: datetime) -> Score:
     fit_parts = _fit(profile, scoring.fit)
     fit = math.fsum(c.points for c in fit_parts)
-    sums, counts = _decayed_sums(activities, scoring.engagement, now)
+    sums, counts, oldest = _decayed_sums(activities, scoring.engagement, now)
     engagement, engagement_parts = _engagement_breakdown(sums, counts, scoring.engagement)
     total = rounded(fit + engagement)
     return Score(
@@ -227,5 +255,5 @@ def score(profile: Mapping[str, Any], activities: Iterable[Activity], scoring: S
         engagement=rounded(engagement),
         temperature=temperature(total, scoring),
         breakdown=tuple(fit_parts + engagement_parts),
-        decays_across_at=_decays_across_at(fit, sums, scoring, now),
+        changes_at=_changes_at(fit, sums, oldest, scoring.engagement, now),
     )

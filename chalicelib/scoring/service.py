@@ -33,7 +33,9 @@ class Scorer:
                 return "no such lead"
             # pending signups are not scored: no need to read their activities
             activities = (
-                self._store.activities(lead_id, scoring_window_start(self._playbook, now))
+                self._store.activities(
+                    lead_id, scoring_window_start(self._playbook, now), self._playbook.scoring.engagement.data_keys()
+                )
                 if lead.status == CONFIRMED
                 else []
             )
@@ -51,8 +53,8 @@ class Scorer:
         raise VersionConflict(f"lead kept changing during {_ATTEMPTS} attempts")
 
     def rescore_due(self, limit: int = 1000) -> dict[str, int]:
-        """The decay job: leads whose score has decayed across a band or
-        threshold, found through the sparse rescore index (never a scan).
+        """The decay job: leads whose rounded score has decayed, found
+        through the sparse rescore index (never a scan).
         Bounded per run; the rest are still due on the next run."""
         now = self._clock.now()
         done = {"rescored": 0, "unchanged": 0}

@@ -35,8 +35,8 @@ lead id), so they outlive the lead's erasure and hold no personal data.
 Index `stage_score` (sparse on score): scored leads by stage and score,
 for the admin lead list.
 
-Index `rescore` (sparse, keys only): leads whose decaying score will cross a
-band or threshold, by `rescore_shard` (write-sharded) and `rescore_at`.
+Index `rescore` (sparse, keys only): leads whose rounded score decay will
+change, by `rescore_shard` (write-sharded) and `rescore_at`.
 
 Index `sla` (sparse, keys only): assignments offered and not yet accepted,
 by `sla_shard` and `sla_due_at` (the SLA watcher's work list).

@@ -27,7 +27,7 @@ from .models import (
 
 RESCORE_SHARDS = 8
 _SHARD_PREFIX = "RESCORE#"
-_ACTIVITY_FIELDS = ["sk", "type", "at", "flagged", "expires_at"]
+_ACTIVITY_FIELDS = ["sk", "type", "at", "flagged", "expires_at", "source"]
 
 
 def rescore_shard(lead_id: str) -> str:
@@ -72,19 +72,20 @@ class ScoreStore:
             recycled_at=item.recycled_at,
         )
 
-    def activities(self, lead_id: str, since: datetime) -> list[Activity]:
+    def activities(self, lead_id: str, since: datetime, data_keys: tuple[str, ...] = ()) -> list[Activity]:
         """The lead's activities from `since` on: one Query on the sort key
-        range, only the attributes scoring needs."""
+        range, only the attributes scoring needs (of the data, `data_keys`)."""
         now = epoch(self._clock.now())
         found = []
         for item in ActivityItem.query(
             lead_pk(lead_id),
             ActivityItem.sk.between(ACTIVITY_PREFIX + iso(since), ACTIVITY_PREFIX + "~"),
             consistent_read=True,
-            attributes_to_get=_ACTIVITY_FIELDS,
+            attributes_to_get=[*_ACTIVITY_FIELDS, *(f"data.{key}" for key in data_keys)],
         ):
             if item.expires_at is None or item.expires_at > now:  # past its TTL: as good as deleted
-                found.append(Activity(item.type, datetime.fromisoformat(item.at), item.flagged))
+                at = datetime.fromisoformat(item.at)
+                found.append(Activity(item.type, at, item.flagged, item.source, plain(item.data)))
         return found
 
     def write(self, lead: ScoredLead, write: ScoreWrite) -> None:

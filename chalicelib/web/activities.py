@@ -18,14 +18,15 @@ def _body(services, request) -> dict:
 def post_event(services, request) -> object:
     cors = cors_headers(request.headers.get("origin"), services.playbook.activities.allowed_origins)
     try:
-        services.activities.record_web(_body(services, request))
+        renewed = services.activities.record_web(_body(services, request))
     except Exception as error:
         answer = problem(error)
         if answer is None:
             raise
         return json_response(answer.status, {"errors": dict(answer.errors)}, {**cors, **answer.headers})
-    # also when the lead is gone or unsubscribed: a token reveals nothing
-    return json_response(202, {"status": "accepted"}, cors)
+    # also when the lead is gone or unsubscribed: a token reveals nothing;
+    # the renewed token goes in the body, never in a URL
+    return json_response(202, {"status": "accepted", "lead": renewed}, cors)
 
 
 def preflight(services, request) -> object:

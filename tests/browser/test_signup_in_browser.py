@@ -72,4 +72,7 @@ def test_signup_confirm_in_the_browser(stack, page):
     page.locator("form[method=post] button, form[method=post] input[type=submit]").first.click()
     page.wait_for_url(f"{stack.landing}/confirmed.html*")
     assert "bestätigt" in page.content()
+    # the lead token left the address bar at once and stays in the browser
+    assert "lead=" not in page.url and page.url.endswith("/confirmed.html")
+    assert page.evaluate("localStorage.getItem('leadflow_lead')").count(".") == 2
     shot("5-confirmed")

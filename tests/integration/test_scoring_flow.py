@@ -276,7 +276,7 @@ def test_decay_job_rescores_due_leads_through_the_index_and_never_scans(client, 
     view = lead(client, lead_id)
     assert view["temperature"] == "hot"
     due = view["scoring"]["next_rescore_at"]
-    assert due and lead(client, other_id)["scoring"]["next_rescore_at"] is None
+    assert due and lead(client, other_id)["scoring"]["next_rescore_at"] > due
 
     def no_scan(*args, **kwargs):
         raise AssertionError("the decay job must not scan")
@@ -288,7 +288,7 @@ def test_decay_job_rescores_due_leads_through_the_index_and_never_scans(client, 
     clock.advance((datetime_of(due) - clock.now()).total_seconds())
     assert client.lambda_.invoke("rescore_decayed", scheduled).payload == {"rescored": 1, "unchanged": 0}
     view = lead(client, lead_id)
-    assert view["temperature"] == "warm" and view["stage"] == "mql"  # decay never moves a stage back
+    assert view["score"] == 77 and view["stage"] == "mql"  # the next point decayed; a stage never goes back
     assert view["scoring"]["next_rescore_at"] > due
     stream.pump()  # the job's own write does not trigger the scoring reaction again
     assert lead(client, lead_id) == view
@@ -338,3 +338,98 @@ def test_a_score_write_from_a_stale_read_is_refused_on_the_version(client, strea
         with pytest.raises(VersionConflict):
             services.scores.write(stale, write)
     assert len(lead(client, lead_id)["stage_changes"]) == 1
+
+
+def test_opening_the_same_mail_again_scores_no_second_point(client, stream, mailbox, services, clock):
+    lead_id, _ = confirmed_lead(client, stream, mailbox)
+    public = services.settings.public_url
+    pixel = open_url(services.signer, public, lead_id, "mail-1", clock.now()).removeprefix(public)
+    other = open_url(services.signer, public, lead_id, "mail-2", clock.now()).removeprefix(public)
+    for _ in range(3):
+        clock.advance(3600)
+        assert client.http.get(pixel, headers={"User-Agent": BROWSER, "Accept": "image/gif"}).status_code == 200
+    stream.pump()
+    [opens] = [c for c in lead(client, lead_id)["scoring"]["breakdown"] if c["rule"] == "email_open"]
+    assert (opens["points"], opens["detail"]) == (1, "1× after decay")
+
+    client.http.get(other, headers={"User-Agent": BROWSER, "Accept": "image/gif"})
+    stream.pump()
+    [opens] = [c for c in lead(client, lead_id)["scoring"]["breakdown"] if c["rule"] == "email_open"]
+    assert opens["points"] == 2
+    assert len([a for a in stored_activities(lead_id) if a.type == "email_open"]) == 4  # every hit is kept
+
+
+def test_reposting_someone_elses_address_never_moves_their_lead_to_sql(client, stream, mailbox, clock):
+    lead_id, lead_token = confirmed_lead(client, stream, mailbox, **GOOD_FIT)
+    send_event(client, lead_token, type="whitepaper_download")
+    send_event(client, lead_token, type="pricing_page_view")
+    stream.pump()
+    before = lead(client, lead_id)
+    assert before["stage"] == "mql" and before["score"] == 78
+
+    for _ in range(4):
+        clock.advance(60)
+        assert submit(client, email="ann@acme.example", **GOOD_FIT).status_code == 202
+    stream.pump()
+    after = lead(client, lead_id)
+    assert after["stage"] == "mql" and after["score"] == 78
+    assert [c["to_stage"] for c in after["stage_changes"]] == ["lead", "mql"]
+
+
+def test_a_score_below_every_band_stays_fresh_and_the_lead_list_orders_by_fresh_scores(
+    client, stream, mailbox, clock, services
+):
+    from chalicelib.scoring.rules import score, scoring_profile
+
+    stale_id, stale_token = confirmed_lead(client, stream, mailbox, email="stale@acme.example")
+    for page in ("a", "b", "c"):
+        send_event(client, stale_token, type="page_view", url=f"https://www.leadflow.example/{page}")
+    stream.pump()
+    assert lead(client, stale_id)["score"] == 8  # 5 + 3: below every band and threshold
+
+    scheduled = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [])
+    for _ in range(8 * 7):  # eight weeks of the job (daily here; the property test tries any times)
+        clock.advance(24 * 3600)
+        client.lambda_.invoke("rescore_decayed", scheduled)
+    fresh_id, _ = confirmed_lead(client, stream, mailbox, email="fresh@acme.example")  # 5
+    stream.pump()
+
+    stored = services.scores.lead(stale_id)
+    now = clock.now()
+    pure = score(
+        scoring_profile(stored.profile, stored.email),
+        services.scores.activities(stale_id, now - timedelta(days=365), ("form_id", "mail_id")),
+        services.playbook.scoring,
+        now,
+    )
+    assert pure.total == 2 and abs(lead(client, stale_id)["score"] - pure.total) <= 1
+    listed = client.http.get("/leads?stage=lead", headers=ADMIN).json_body["leads"]
+    assert [item["lead_id"] for item in listed] == [fresh_id, stale_id]
+
+
+def test_the_lead_token_expires_after_30_days_unless_a_confirmed_visit_renews_it(client, stream, mailbox, clock):
+    lead_id, first = confirmed_lead(client, stream, mailbox)
+    clock.advance(20 * 86400)
+    accepted = send_event(client, first, type="pricing_page_view")
+    assert accepted.status_code == 202
+    renewed = accepted.json_body["lead"]
+    before = len(stored_activities(lead_id))
+
+    clock.advance(15 * 86400)  # 35 days after the confirmation, 15 after the last visit
+    expired = send_event(client, first, type="demo_request")
+    assert expired.status_code == 400 and "lead" in expired.json_body["errors"]
+    assert len(stored_activities(lead_id)) == before
+    assert send_event(client, renewed, type="pricing_page_view").status_code == 202
+    assert len(stored_activities(lead_id)) == before + 1
+
+
+def test_confirming_again_renews_the_lead_token_and_only_the_redirect_carries_it(client, stream, mailbox, clock):
+    lead_id, first = confirmed_lead(client, stream, mailbox)
+    clock.advance(3 * 86400)
+    answer = client.http.post(f"/confirm/{mailbox.confirm_tokens()[-1]}")
+    assert answer.status_code == 303
+    again = parse_qs(urlsplit(answer.headers["Location"]).query)["lead"][0]
+    assert again != first
+    clock.advance(29 * 86400)  # 32 days after the first confirmation
+    assert send_event(client, first, type="pricing_page_view").status_code == 400
+    assert send_event(client, again, type="pricing_page_view").status_code == 202

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.playbook import PlaybookError, load_playbook, parse_playbook
+from chalicelib.scoring.plan import ScoredLead, plan_rescore
 from chalicelib.scoring.rules import Activity, score, scoring_profile
 from chalicelib.scoring.stages import (
     STAGES,
@@ -24,8 +25,8 @@ HAND_RAISERS = PLAYBOOK.activities.hand_raisers()
 GOOD_FIT = {"company_size": "51-200", "industry": "software", "country": "DE", "job_title": "Head of Sales"}
 
 
-def act(kind, minutes_ago=0, flagged=None):
-    return Activity(kind, NOW - timedelta(minutes=minutes_ago), flagged)
+def act(kind, minutes_ago=0, flagged=None, source=None, **data):
+    return Activity(kind, NOW - timedelta(minutes=minutes_ago), flagged, source, data or None)
 
 
 def stage_after(current, profile, activities):
@@ -55,6 +56,33 @@ def test_fit_rules_equals_in_range_and_contains_each_match_case_insensitively():
         "decision_maker",
     }
     assert result.fit == 55
+
+
+@pytest.mark.parametrize("title", ["Contractor", "Headhunter", "Factory worker", "Doctor"])
+def test_decision_maker_words_inside_other_words_earn_no_fit(title):
+    assert "decision_maker" not in {c.rule for c in score({"job_title": title}, [], SCORING, NOW).breakdown}
+
+
+@pytest.mark.parametrize("title", ["CTO", "cto, co-founder", "Head of Sales", "VP Marketing", "Geschäftsführerin"])
+def test_decision_maker_titles_match_as_whole_words_in_any_case(title):
+    assert "decision_maker" in {c.rule for c in score({"job_title": title}, [], SCORING, NOW).breakdown}
+
+
+def test_contains_text_matches_substrings_for_rules_that_mean_parts_of_words():
+    rules = parse_playbook(
+        {
+            **_raw(),
+            "scoring": {
+                "fit": [
+                    {"name": "lead_role", "field": "job_title", "contains_text": "leiter", "points": 9},
+                    {"name": "c_level", "field": "job_title", "contains": ["CEO", "Chief Executive"], "points": 4},
+                ]
+            },
+        }
+    ).scoring
+    assert score({"job_title": "Vertriebsleiter"}, [], rules, NOW).fit == 9
+    assert score({"job_title": "Chief Executive Officer"}, [], rules, NOW).fit == 4
+    assert score({"job_title": "Chief Executives' assistant"}, [], rules, NOW).fit == 0
 
 
 def test_range_reads_the_lower_bound_of_a_band_and_plain_numbers():
@@ -93,6 +121,29 @@ def test_flagged_hits_and_unknown_types_earn_nothing():
     assert result.total == 0 and result.breakdown == ()
 
 
+def test_repeated_opens_of_one_mail_count_once_and_each_mail_counts():
+    same_mail = [act("email_open", m, mail_id="m-1") for m in (1, 30, 600)]
+    assert score({}, same_mail, SCORING, NOW).engagement == 1
+    assert score({}, [*same_mail, act("email_open", 5, mail_id="m-2")], SCORING, NOW).engagement == 2
+
+
+def test_reopening_an_old_mail_renews_its_point_but_adds_none():
+    month = 30 * 24 * 60
+    opened_long_ago = [act("email_open", month, mail_id="m-1")]
+    assert score({}, opened_long_ago, SCORING, NOW).breakdown[0].points == 0.5
+    assert score({}, [*opened_long_ago, act("email_open", 0, mail_id="m-1")], SCORING, NOW).breakdown[0].points == 1
+
+
+def test_a_form_scores_once_a_day_however_often_it_is_posted():
+    day = 24 * 60
+    posts = [act("form_submitted", m, source="form", form_id="demo") for m in (0, 1, 2, 3, 60)]
+    assert score({}, posts, SCORING, NOW).breakdown[0].points == 5
+    yesterday = act("form_submitted", day, source="form", form_id="demo")
+    other_form = act("form_submitted", 1, source="form", form_id="webinar")
+    parts = score({}, [*posts, yesterday, other_form], SCORING, NOW).breakdown
+    assert parts[0].detail.startswith("3×")
+
+
 def test_half_life_halves_engagement():
     fresh = score({}, [act("whitepaper_download")], SCORING, NOW).engagement
     old = score({}, [act("whitepaper_download", 30 * 24 * 60)], SCORING, NOW).engagement
@@ -109,17 +160,36 @@ def test_temperature_follows_the_bands():
     assert score(GOOD_FIT, [act("demo_request")], SCORING, NOW).temperature == "hot"
 
 
-def test_decays_across_at_is_when_the_rounded_score_first_drops_below_a_threshold():
+def test_changes_at_is_when_the_rounded_score_first_drops():
     activities = [act("demo_request")]
-    result = score(GOOD_FIT, activities, SCORING, NOW)  # 55 + 30 = 85: hot (>= 70)
-    moment = result.decays_across_at
+    result = score(GOOD_FIT, activities, SCORING, NOW)  # 55 + 30 = 85
+    moment = result.changes_at
     assert moment is not None and moment > NOW
-    assert score(GOOD_FIT, activities, SCORING, moment).temperature == "warm"
-    assert score(GOOD_FIT, activities, SCORING, moment - timedelta(minutes=2)).temperature == "hot"
+    assert score(GOOD_FIT, activities, SCORING, moment).total == 84
+    assert score(GOOD_FIT, activities, SCORING, moment - timedelta(seconds=3)).total == 85
+
+
+def test_a_score_below_every_band_is_still_rescheduled_as_it_decays():
+    # 9 points sit below every band and threshold: they used to stay stored
+    # for good while the true value fell to 2.6 in eight weeks
+    activities = [act("form_submitted", source="form", form_id="demo"), act("email_click"), act("email_open")]
+    result = score({}, activities, SCORING, NOW)
+    assert result.total == 9 and result.temperature == "cold"
+    assert result.changes_at is not None and result.changes_at < NOW + timedelta(days=3)
+
+
+def test_an_activity_leaving_the_window_is_a_change_too():
+    old = [act("webinar_attended", 300 * 24 * 60)]
+    rules = parse_playbook(
+        {**_raw(), "scoring": {"engagement": {"points": {"webinar_attended": 15}, "half_life_days": 100000}}}
+    ).scoring
+    result = score({}, old, rules, NOW)  # decays too slowly to change the rounded 15 within the window
+    assert result.engagement == 15 and result.changes_at == NOW + timedelta(days=65, seconds=1)
+    assert score({}, old, rules, result.changes_at).engagement == 0
 
 
 def test_nothing_to_decay_means_no_rescore():
-    assert score(GOOD_FIT, [], SCORING, NOW).decays_across_at is None
+    assert score(GOOD_FIT, [], SCORING, NOW).changes_at is None
 
 
 def test_a_hand_raiser_with_poor_fit_is_not_an_sql():
@@ -153,6 +223,10 @@ def _raw():
     [
         ({"fit": [{"name": "x", "field": "country", "points": 1}]}, "exactly one of"),
         ({"fit": [{"name": "x", "field": "country", "equals": "DE", "in": ["AT"], "points": 1}]}, "exactly one of"),
+        (
+            {"fit": [{"name": "x", "field": "job_title", "contains": "a", "contains_text": "b", "points": 1}]},
+            "exactly one of",
+        ),
         ({"engagement": {"points": {"telepathy": 5}}}, "unknown activity types telepathy"),
         ({"engagement": {"points": {"page_view": -1}}}, "must not be negative"),
         ({"temperature": {"warm": 50, "hot": 40}}, "hot must be above warm"),
@@ -209,11 +283,11 @@ def test_property_the_score_is_deterministic_and_ignores_activity_order(profile,
     rnd.shuffle(shuffled)
     assert score(profile, activities, SCORING, NOW) == score(profile, activities, SCORING, NOW)
     first, second = score(profile, activities, SCORING, NOW), score(profile, shuffled, SCORING, NOW)
-    assert (first.total, first.fit, first.engagement, first.decays_across_at) == (
+    assert (first.total, first.fit, first.engagement, first.changes_at) == (
         second.total,
         second.fit,
         second.engagement,
-        second.decays_across_at,
+        second.changes_at,
     )
 
 
@@ -253,3 +327,54 @@ def test_property_scoring_never_moves_a_stage_backwards(profile, batches, start)
             assert rank(change.to_stage) > rank(stage) and rank(change.to_stage) <= rank("sql")
             stage = change.to_stage
     assert rank(stage) >= rank(start)
+
+
+# --- what may move a stage ---------------------------------------------------
+def lead_in(stage, profile=GOOD_FIT, email="ann@acme.example"):
+    return ScoredLead("l-1", 1, "confirmed", stage, email, profile)
+
+
+def planned_stage(lead, activities):
+    write = plan_rescore(lead, activities, PLAYBOOK, NOW)
+    return write.stage_change.to_stage if write and write.stage_change else lead.stage
+
+
+def test_form_posts_count_in_the_score_but_never_cross_a_stage_threshold():
+    done = [
+        act("webinar_attended", 60, source="server"),
+        act("whitepaper_download", 50, source="web"),
+        act("pricing_page_view", 40, source="web"),
+    ]
+    posts = [act("form_submitted", m, source="form", form_id="demo") for m in range(4)]
+    write = plan_rescore(lead_in("mql"), [*done, *posts], PLAYBOOK, NOW)
+    assert write.score.total >= SCORING.stages.sql.score and write.stage_change is None
+    assert planned_stage(lead_in("mql"), [*done, *posts, act("email_click", 1, source="email")]) == "sql"
+
+
+sources = st.sampled_from(["web", "email", "server"])
+trusted_activities = st.lists(
+    st.builds(
+        Activity,
+        type=st.sampled_from(TYPES),
+        at=st.integers(min_value=-60 * 24 * 3600, max_value=0).map(lambda s: NOW + timedelta(seconds=s)),
+        source=sources,
+    ),
+    max_size=20,
+)
+form_posts = st.lists(
+    st.builds(
+        Activity,
+        type=st.just("form_submitted"),
+        at=st.integers(min_value=-60 * 24 * 3600, max_value=0).map(lambda s: NOW + timedelta(seconds=s)),
+        source=st.just("form"),
+        data=st.fixed_dictionaries({"form_id": st.sampled_from(["demo", "webinar"])}),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(profiles, trusted_activities, form_posts, st.sampled_from(STAGES))
+def test_property_no_form_posts_move_a_stage_whatever_else_happened(profile, trusted, posts, stage):
+    lead = lead_in(stage, profile)
+    assert planned_stage(lead, trusted + posts) == planned_stage(lead, trusted)

@@ -2,7 +2,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.tokens import InvalidToken, Signer, hash_token, keyed_hash, new_opt_in_token
+from chalicelib.tokens import (
+    InvalidToken,
+    Signer,
+    hash_token,
+    keyed_hash,
+    new_opt_in_token,
+    read_lead_token,
+    sign_lead_token,
+)
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -57,3 +65,13 @@ def test_tokens_are_scoped_to_one_purpose_and_expire():
     assert signer.verify(expiring, "click", NOW)
     with pytest.raises(InvalidToken, match="expired"):
         signer.verify(expiring, "click", NOW + timedelta(days=2))
+
+
+def test_a_lead_token_expires_after_its_days_and_one_without_expiry_is_refused():
+    signer = Signer({"k1": b"secret"}, "k1")
+    token = sign_lead_token(signer, "abc", NOW, days=30)
+    assert read_lead_token(signer, token, NOW + timedelta(days=29, hours=23)) == "abc"
+    with pytest.raises(InvalidToken, match="expired"):
+        read_lead_token(signer, token, NOW + timedelta(days=30, seconds=1))
+    with pytest.raises(InvalidToken, match="no expiry"):
+        read_lead_token(signer, signer.sign("lead", {"l": "abc"}), NOW)  # as issued before tokens expired

@@ -42,6 +42,7 @@ _ATTEMPTS = 5
 class Nurture:
     def __init__(self, playbook, store, mailer, unsubscribe, signer, clock, public_url: str):
         self._nurture = playbook.nurture
+        self._sender = playbook.sender  # the footer's imprint
         self._store = store
         self._mailer = mailer
         self._unsubscribe = unsubscribe
@@ -155,6 +156,7 @@ class Nurture:
             "site": self._nurture.site,
             "track": track,
             "unsubscribe_url": unsubscribe.url,
+            "sender": self._sender,
             "open_pixel_url": open_url(self._signer, public, lead.lead_id, mail_id, now)
             if self._nurture.open_pixel
             else "",

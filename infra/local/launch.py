@@ -71,7 +71,7 @@ def start_stack(log: Path, **env) -> RunningStack:
         try:
             if requests.get(f"{stack.api}/health", timeout=1).status_code == 200:
                 return stack
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow under load
             pass
         time.sleep(0.1)
     stack.stop()

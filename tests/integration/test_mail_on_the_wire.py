@@ -139,7 +139,8 @@ def top_headers(raw: bytes) -> dict[str, str]:
     return {name: value.strip() for name, _, value in (line.partition(":") for line in lines)}
 
 
-def check_raw(raw: bytes, marketing: bool) -> None:
+def check_raw(raw: bytes, marketing: bool) -> dict[str, str]:
+    """The strict checks; returns the decoded text and HTML."""
     headers = top_headers(raw)
     assert re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", headers["Message-ID"]), headers["Message-ID"]
     assert parsedate_to_datetime(headers["Date"]).tzinfo is not None
@@ -159,7 +160,21 @@ def check_raw(raw: bytes, marketing: bool) -> None:
     assert message.get_content_type() == "multipart/alternative"
     parts = message.get_payload()
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
-    assert all(p.get_payload(decode=True).strip() for p in parts)
+    bodies = {p.get_content_subtype(): p.get_payload(decode=True).decode(p.get_content_charset()) for p in parts}
+    assert all(body.strip() for body in bodies.values())
+    return bodies
+
+
+def check_footer(bodies: dict[str, str], raw: bytes, sender) -> None:
+    """A marketing mail's footer: the imprint and the visible unsubscribe link,
+    in the text and the HTML."""
+    unsubscribe = re.search(r"<(https://[^>]+)>", top_headers(raw)["List-Unsubscribe"]).group(1)
+    privacy = str(sender.privacy_url)
+    text, html = bodies["plain"], bodies["html"]
+    for part in (sender.company, sender.postal_address, privacy, unsubscribe):
+        assert part in text, part
+    assert sender.company in html and sender.postal_address in html
+    assert f'href="{privacy}"' in html and f'href="{unsubscribe}"' in html
 
 
 def spam_score(raw: bytes) -> tuple[float, str]:
@@ -186,7 +201,9 @@ def test_every_mail_is_right_as_bytes_and_scores_low_with_spamassassin(
     assert len(mine) == 1, f"{name}.{locale} was not sent once: {[sorted(r) for _, r in wire]}"
     [raw] = mine
 
-    check_raw(raw, marketing=name.startswith("nurture_"))
+    bodies = check_raw(raw, marketing=name.startswith("nurture_"))
+    if name.startswith("nurture_"):
+        check_footer(bodies, raw, services.playbook.sender)
     score, rules = spam_score(raw)
     print(f"\n{name}.{locale}: SpamAssassin {score} ({rules})")
     if name.startswith("nurture_"):

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
+from types import SimpleNamespace
 
 import pytest
 from jinja2 import nodes
@@ -39,6 +40,9 @@ def mail_templates() -> list[tuple[str, str]]:
         if any(assign.target.name == "subject" for assign in tree.find_all(nodes.Assign)):
             found.append((name, locale))
     return found
+
+
+TEMPLATES = mail_templates()
 
 
 # --- how each kind of mail is really sent -----------------------------------------
@@ -106,11 +110,6 @@ def sender_for(name: str):
     return SENDERS[name]
 
 
-class Context:
-    def __init__(self, **parts):
-        self.__dict__.update(parts)
-
-
 @pytest.fixture
 def wire(services, monkeypatch):
     """Each SendRawEmail's bytes, with the mail templates rendered for it."""
@@ -141,6 +140,8 @@ def top_headers(raw: bytes) -> dict[str, str]:
 
 def check_raw(raw: bytes, marketing: bool) -> dict[str, str]:
     """The strict checks; returns the decoded text and HTML."""
+    assert b"\n" not in raw.replace(b"\r\n", b"") and b"\r" not in raw.replace(b"\r\n", b"")  # CRLF only
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998  # RFC 5322's hard limit
     headers = top_headers(raw)
     assert re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", headers["Message-ID"]), headers["Message-ID"]
     assert parsedate_to_datetime(headers["Date"]).tzinfo is not None
@@ -190,22 +191,22 @@ def spam_score(raw: bytes) -> tuple[float, str]:
     return float(status.group(1)), re.sub(rb"\s+", b"", status.group(2)).decode()
 
 
-@pytest.mark.parametrize("name, locale", mail_templates(), ids=[f"{n}.{loc}" for n, loc in mail_templates()])
+@pytest.mark.parametrize("name, locale", TEMPLATES, ids=[f"{n}.{loc}" for n, loc in TEMPLATES])
 def test_every_mail_is_right_as_bytes_and_scores_low_with_spamassassin(
     name, locale, client, stream, mailbox, clock, services, wire
 ):
-    sender_for(name)(
-        Context(client=client, stream=stream, mailbox=mailbox, clock=clock, services=services), name, locale
-    )
+    send = sender_for(name)
+    send(SimpleNamespace(client=client, stream=stream, mailbox=mailbox, clock=clock, services=services), name, locale)
     mine = [raw for raw, rendered in wire if f"{name}.{locale}.txt" in rendered]
     assert len(mine) == 1, f"{name}.{locale} was not sent once: {[sorted(r) for _, r in wire]}"
     [raw] = mine
 
-    bodies = check_raw(raw, marketing=name.startswith("nurture_"))
-    if name.startswith("nurture_"):
+    marketing = send is send_nurture
+    bodies = check_raw(raw, marketing)
+    if marketing:
         check_footer(bodies, raw, services.playbook.sender)
     score, rules = spam_score(raw)
     print(f"\n{name}.{locale}: SpamAssassin {score} ({rules})")
-    if name.startswith("nurture_"):
+    if marketing:
         print(re.search(rb"^List-Unsubscribe:.*?\r\n(?![ \t])", raw, re.M | re.S).group(0))
     assert score <= MAX_SCORE, f"{name}.{locale} scores {score}: {rules}"

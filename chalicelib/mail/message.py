@@ -48,7 +48,9 @@ class _WirePolicy(EmailPolicy):
         return super().fold_binary(name, value)
 
 
-WIRE = _WirePolicy(linesep="\r\n")
+# 7bit: non-ASCII parts go out quoted-printable or base64, as SES asks of raw
+# mail (8bit bodies rely on every relay speaking 8BITMIME)
+WIRE = _WirePolicy(linesep="\r\n", cte_type="7bit")
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,7 @@ def top_headers(raw: bytes) -> dict[str, str]:
 
 def check_raw(raw: bytes, marketing: bool) -> dict[str, str]:
     """The strict checks; returns the decoded text and HTML."""
+    assert raw.isascii()  # non-ASCII text is encoded (SES asks for 7-bit raw mail)
     assert b"\n" not in raw.replace(b"\r\n", b"") and b"\r" not in raw.replace(b"\r\n", b"")  # CRLF only
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998  # RFC 5322's hard limit
     headers = top_headers(raw)

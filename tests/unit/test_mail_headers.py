@@ -15,7 +15,9 @@ SENDER = "Leadflow <hello@leadflow.test>"
 
 
 def raw_mail(**headers):
-    mail = OutgoingMail(to="ann@example.com", subject="Grüße", text="Hallo", html="<p>Hallo</p>", headers=headers)
+    mail = OutgoingMail(
+        to="ann@example.com", subject="Grüße", text="Grüße aus Köln", html="<p>Grüße aus Köln</p>", headers=headers
+    )
     return to_mime(mail, SENDER)
 
 
@@ -53,3 +55,12 @@ def test_other_headers_keep_their_encoding_and_the_addresses_stay_plain():
 def test_a_uri_list_that_cannot_stand_as_ascii_on_one_line_is_refused(value):
     with pytest.raises(ValueError):
         raw_mail(**{"List-Unsubscribe": value})
+
+
+def test_non_ascii_text_goes_out_encoded_as_7_bit():
+    raw = raw_mail()
+    assert raw.isascii()
+    parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
+    text, html = parsed.get_payload()
+    assert text["Content-Transfer-Encoding"] in ("quoted-printable", "base64")
+    assert text.get_payload(decode=True).decode(text.get_content_charset()).strip() == "Grüße aus Köln"

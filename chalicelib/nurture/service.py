@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from ..clock import iso
 from ..consent.permission import MARKETING, mail_refusal
@@ -41,6 +42,7 @@ _ATTEMPTS = 5
 class Nurture:
     def __init__(self, playbook, store, mailer, unsubscribe, signer, clock, public_url: str):
         self._nurture = playbook.nurture
+        self._sender = playbook.sender  # the footer's imprint
         self._store = store
         self._mailer = mailer
         self._unsubscribe = unsubscribe
@@ -154,8 +156,14 @@ class Nurture:
             "site": self._nurture.site,
             "track": track,
             "unsubscribe_url": unsubscribe.url,
-            "open_pixel_url": open_url(self._signer, public, lead.lead_id, mail_id, now),
+            "sender": self._sender,
+            "open_pixel_url": open_url(self._signer, public, lead.lead_id, mail_id, now)
+            if self._nurture.open_pixel
+            else "",
         }
         tags = {"kind": "nurture", "lead": lead.lead_id, "sequence": due.sequence, "step": str(due.step + 1)}
         locale = lead.locale if lead.locale in ("de", "en") else "en"
-        return render_mail(template, locale, to=address, context=context, headers=unsubscribe.headers, tags=tags)
+        # RFC 2919: each sequence is a list; filters distrust an unsubscribe
+        # header without a List-Id (SpamAssassin's LIST_PARTIAL_*)
+        headers = {**unsubscribe.headers, "List-Id": f"<{due.sequence}.{urlsplit(self._nurture.site).hostname}>"}
+        return render_mail(template, locale, to=address, context=context, headers=headers, tags=tags)

@@ -43,6 +43,15 @@ class FieldDefinition(Strict):
 class ConsentText(Strict):
     version: str = Field(min_length=1)
     text: str = Field(min_length=1)
+    # the words of the text that link to the sender's privacy policy where a
+    # form shows the text
+    privacy_link: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _privacy_link_is_in_the_text(self) -> ConsentText:
+        if self.privacy_link and self.privacy_link not in self.text:
+            raise ValueError(f"privacy_link: {self.privacy_link!r} is not words of the text")
+        return self
 
 
 class FormDefinition(Strict):

@@ -8,6 +8,7 @@ from .nurture import Nurture
 from .optin import CaptureLimits, DoubleOptIn
 from .routing import Routing
 from .scoring import Scoring
+from .sender import Sender
 from .suppression import SuppressionRules
 
 
@@ -22,12 +23,24 @@ class Playbook(Strict):
     routing: Routing = Routing()
     nurture: Nurture = Nurture()
     integrations: Integrations = Integrations()
+    sender: Sender | None = None
 
     @model_validator(mode="after")
     def _scoring_names_known_activities(self) -> "Playbook":
         unknown = sorted(self.scoring.activity_types() - set(self.activities.types))
         if unknown:
             raise ValueError(f"scoring.engagement: unknown activity types {', '.join(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _marketing_names_its_sender(self) -> "Playbook":
+        if self.sender is not None:
+            return self
+        if self.nurture.sequences:
+            raise ValueError("sender: nurture mails need the imprint (company, postal_address, privacy_url)")
+        for name, form in self.forms.items():
+            if form.consent.privacy_link:
+                raise ValueError(f"forms.{name}.consent.privacy_link: links to sender.privacy_url, which is not set")
         return self
 
     @model_validator(mode="after")

@@ -96,6 +96,10 @@ class Sending(Strict):
 class Nurture(Strict):
     # where the templates' links point (each goes through the click redirect)
     site_url: HttpUrl = "https://www.leadflow.example"
+    # a 1x1 open pixel in the HTML: spam filters score short mails with an
+    # image (SpamAssassin's HTML_IMAGE_ONLY_*, about +2), and mail apps that
+    # prefetch images (Apple Mail) make opens noise; clicks are tracked anyway
+    open_pixel: bool = False
     quiet_hours: QuietHours = QuietHours()
     frequency_cap: FrequencyCap = FrequencyCap()
     sending: Sending = Sending()

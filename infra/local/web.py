@@ -150,6 +150,7 @@ class LandingHandler(BaseHTTPRequestHandler):
                 origin=stack.landing_url,
                 form_id=form_id,
                 form=form,
+                sender=stack.services.playbook.sender,
                 labels={name: f.label.get(form.locale, name) for name, f in form.fields.items()},
                 # the form's render time on the app's clock, so the bot check
                 # (min_fill_seconds) measures the person, not the clock offset

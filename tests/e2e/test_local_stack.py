@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from chalicelib.playbook import load_playbook
 from infra.local.launch import start_stack
 
 pytestmark = pytest.mark.e2e
@@ -146,3 +147,11 @@ def test_mailbox_simulator_feedback_suppresses_the_address_end_to_end(api, simul
     assert again.status_code == 202
     api.drain()
     assert len(api.mail_to(email)) == 1
+
+
+def test_the_landing_pages_consent_text_links_the_privacy_policy(api):
+    page = requests.get(f"{api.stack.landing}/", timeout=10)
+    [consent, _] = re.findall(r'name="consent"[^>]*> <small>(.*?)</small>', page.text, re.S)  # both forms
+    privacy = load_playbook(env={}).sender.privacy_url  # the stack's playbook
+    assert f'<a href="{privacy}">Datenschutzerklärung</a>' in consent
+    assert consent.startswith("Ja, ich möchte E-Mails von Leadflow")  # the text around the link stays

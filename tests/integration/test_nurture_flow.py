@@ -130,11 +130,12 @@ def test_a_nurture_mail_is_personal_tracked_and_carries_one_click_unsubscribe(cl
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     links = re.findall(r'href="([^"]+)"', html)
     assert unsubscribe in links and unsubscribe in text  # visible, in both parts
-    tracked = [link for link in links if link != unsubscribe]
+    privacy = str(services.playbook.sender.privacy_url)  # the imprint's, not tracked
+    tracked = [link for link in links if link not in (unsubscribe, privacy)]
     assert tracked and all(link.startswith(f"{public}/t/c/") for link in tracked)
-    assert all(url.startswith((f"{public}/t/c/", unsubscribe)) for url in re.findall(r"https?://\S+", text))
-    [pixel] = re.findall(r'<img src="([^"]+)"', html)
-    assert pixel.startswith(f"{public}/t/o/")
+    urls = re.findall(r"https?://\S+", text)
+    assert all(url.startswith((f"{public}/t/c/", unsubscribe)) or url == privacy for url in urls)
+    assert "<img" not in html  # no open pixel unless the playbook asks for one
 
     followed = client.http.get(urlsplit(tracked[0]).path)
     assert followed.status_code == 302 and followed.headers["Location"].startswith("https://www.leadflow.example/")
@@ -144,6 +145,18 @@ def test_a_nurture_mail_is_personal_tracked_and_carries_one_click_unsubscribe(cl
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert one_click.status_code == 200 and stored_lead(lead_id).status == "unsubscribed"
+
+
+def test_the_playbook_can_ask_for_an_open_pixel(client, stream, mailbox, timer, services):
+    playbook = load_playbook(env={})
+    services.playbook = playbook.model_copy(
+        update={"nurture": playbook.nurture.model_copy(update={"open_pixel": True})}
+    )
+    confirmed_lead(client, stream, mailbox, email="ann@acme.example")
+    tick(client)
+    [mail] = nurture_mails(mailbox)
+    [pixel] = re.findall(r'<img src="([^"]+)"', mail.get_body(("html",)).get_content())
+    assert pixel.startswith(f"{services.settings.public_url}/t/o/")
 
 
 def test_english_leads_get_the_english_template_and_a_greeting_without_a_name(client, stream, mailbox, timer, services):

@@ -2,6 +2,10 @@
 one-click) unsubscribes at once, idempotently, and stops all mail."""
 
 import json
+import re
+
+import pytest
+import urllib3
 
 from chalicelib.consent.permission import MARKETING, may_mail
 from chalicelib.consent.unsubscribe import ONE_CLICK_BODY
@@ -62,9 +66,36 @@ def test_one_click_unsubscribes_at_once_and_twice_is_the_same(client, stream, ma
     assert not may_mail(services.leads.get(ann["lead_id"]), MARKETING)
 
 
+def multipart(fields):
+    """Form data as an HTTP client library encodes it (urllib3, under requests)."""
+    body, content_type = urllib3.encode_multipart_formdata(fields)
+    return {"Content-Type": content_type}, body
+
+
+@pytest.mark.parametrize(
+    "headers, body",
+    [
+        (FORM, ONE_CLICK_BODY),
+        multipart({"List-Unsubscribe": "One-Click"}),
+        ({}, b""),
+        (FORM, b""),
+    ],
+    ids=["urlencoded", "multipart", "empty", "empty-urlencoded"],
+)
+def test_every_one_click_body_shape_is_recorded_as_one_click(client, stream, mailbox, services, headers, body):
+    ann = confirmed_lead(client, stream, mailbox)
+    response = client.http.post(path(services, ann["lead_id"]), headers=headers, body=body)
+    assert response.status_code == 200
+    [withdrawal] = lead(client)["withdrawals"]
+    assert withdrawal["method"] == "one_click"
+
+
 def test_the_pages_button_unsubscribes_too(client, stream, mailbox, services):
     ann = confirmed_lead(client, stream, mailbox)
-    response = client.http.post(path(services, ann["lead_id"]), headers={"Content-Type": "text/plain"}, body="")
+    page = client.http.get(path(services, ann["lead_id"])).body.decode()
+    # what a browser posts for the page's form: its button's name and value
+    button = re.search(r'<button type="submit"[^>]* name="([^"]+)" value="([^"]+)"', page)
+    response = client.http.post(path(services, ann["lead_id"]), headers=FORM, body="=".join(button.groups()))
     assert response.status_code == 200
     assert lead(client)["withdrawals"][0]["method"] == "page"
 

@@ -49,6 +49,10 @@ def test_environment_values_fill_the_placeholders():
         (lambda p: p.update(colour="blue"), "colour"),
         (lambda p: p["suppression"].update(soft_bounce_threshold=0), "suppression.soft_bounce_threshold"),
         (lambda p: p["suppression"].update(soft_bounce_window=30), "suppression.soft_bounce_window"),
+        (lambda p: p.pop("sender"), "sender"),
+        (lambda p: p["sender"].pop("postal_address"), "sender.postal_address"),
+        (lambda p: p["sender"].update(privacy_url="datenschutz.html"), "sender.privacy_url"),
+        (lambda p: p["forms"]["demo"]["consent"].update(privacy_link="Impressum"), "forms.demo.consent"),
     ],
 )
 def test_a_bad_playbook_fails_naming_the_bad_key(mutate, key):
@@ -69,3 +73,21 @@ def test_a_missing_variable_without_default_is_an_error(tmp_path):
 def test_a_missing_file_is_an_error_not_a_crash(tmp_path):
     with pytest.raises(PlaybookError, match="cannot read"):
         load_playbook(tmp_path / "nope.yaml", env={})
+
+
+def test_a_playbook_without_nurture_needs_no_sender_unless_a_consent_text_links_its_privacy_policy():
+    raw = shipped()
+    raw.pop("sender")
+    raw["nurture"]["sequences"] = {}
+    with pytest.raises(PlaybookError, match=r"forms\.demo\.consent\.privacy_link"):
+        parse_playbook(raw)
+    raw["forms"]["demo"]["consent"].pop("privacy_link")
+    assert parse_playbook(raw).sender is None
+
+
+def test_the_shipped_playbook_names_its_sender_and_links_the_privacy_policy_from_the_consent_text():
+    playbook = load_playbook(env={})
+    assert playbook.sender.company and playbook.sender.postal_address
+    assert str(playbook.sender.privacy_url).startswith("https://")
+    consent = playbook.forms["demo"].consent
+    assert consent.privacy_link in consent.text

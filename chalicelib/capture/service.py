@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..playbook import Playbook
-from ..storage.errors import LeadExists, VersionConflict
+from ..storage.errors import VersionConflict
 from ..tokens import keyed_hash
-from .signup import RequestMeta, plan_signup, rate_window
+from .signup import LeadChanged, RequestMeta, plan_signup, rate_window
 from .validation import RENDERED_AT, validate_submission
 
-_ATTEMPTS = 4
+# writes by the stream consumer (opt-in token, score, nurture) besides the
+# concurrent submissions, which the per-address limit bounds
+_OTHER_WRITERS = 4
 
 
 class UnknownForm(LookupError):
@@ -62,13 +64,17 @@ class Capture:
             ip_key = keyed_hash(self._lead_key, "ip:" + meta.ip)
             ip_counter = (ip_key, window, limits.per_ip.window_seconds, limits.per_ip.limit)
         # optimistic: most submissions are new addresses, stored with one
-        # transaction and no read; an existing lead costs a read and a retry
+        # transaction and no read. A conflict hands back the lead as it
+        # stands. Each retry follows a write that won, and at most
+        # per_email.limit submissions win per window: racing posts of one
+        # address end in 202 or 429 within that many attempts.
         state = None
-        for _ in range(_ATTEMPTS):
+        attempts = limits.per_email.limit + _OTHER_WRITERS
+        for _ in range(attempts):
             write = plan_signup(lead_id, state, submission, form_id, form, meta, self._playbook.double_opt_in, limits)
             try:
                 self._store.write_signup(write, ip_counter)
                 return True
-            except (LeadExists, VersionConflict):
-                state = self._store.signup_state(lead_id)
-        raise VersionConflict(f"lead kept changing during {_ATTEMPTS} attempts")
+            except LeadChanged as changed:
+                state = changed.state
+        raise VersionConflict(f"lead kept changing during {attempts} attempts")

@@ -32,6 +32,15 @@ class RateLimited(Exception):
         self.retry_after = max(1, int(retry_after))
 
 
+class LeadChanged(Exception):
+    """The lead is not as the write expected (created, changed or deleted
+    meanwhile); `state` is how it stands now (None: not there)."""
+
+    def __init__(self, state: LeadState | None):
+        super().__init__("the lead changed meanwhile")
+        self.state = state
+
+
 @dataclass(frozen=True)
 class RequestMeta:
     at: datetime

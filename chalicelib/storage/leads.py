@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from ..capture.signup import LeadState, RateLimited, SignupWrite
+from ..capture.signup import LeadChanged, LeadState, RateLimited, SignupWrite
 from ..clock import epoch
-from .errors import LeadExists, VersionConflict
 from .models import (
     ACTIVITY_PREFIX,
     ASSIGNMENT_PREFIX,
@@ -81,6 +81,14 @@ def reasons(error: TransactWriteError) -> list[str | None]:
     return [r.code if r else None for r in error.cancellation_reasons]
 
 
+def failed_items(error: TransactWriteError) -> list[tuple[str, dict | None]]:
+    """(code, the item as it stands) of each cancelled write that failed.
+    The item comes with writes sent with return_values=ALL_OLD and is None
+    when the item does not exist; it names the write whatever its index
+    (PynamoDB sends puts before updates, not in the order they were added)."""
+    return [(r.code, r.raw_item) for r in error.cancellation_reasons if r]
+
+
 class LeadStore:
     def __init__(self, clock):
         self._clock = clock
@@ -110,9 +118,13 @@ class LeadStore:
             item = LeadItem.get(lead_pk(lead_id), LEAD_SK, consistent_read=True)
         except LeadItem.DoesNotExist:
             return None
+        return self._state(item)
+
+    @staticmethod
+    def _state(item: LeadItem) -> LeadState:
         requested = item.opt_in_requested_at
         return LeadState(
-            lead_id=lead_id,
+            lead_id=item.lead_id,
             status=item.status,
             version=item.version,
             profile=plain(item.profile),
@@ -127,7 +139,8 @@ class LeadStore:
     def write_signup(self, write: SignupWrite, ip_counter: tuple[str, int, int, int] | None) -> None:
         """One transaction: lead, consent, activity, opt-in request and the
         per-IP counter. ip_counter = (key, window start, window seconds, limit).
-        Raises LeadExists / VersionConflict / RateLimited; writes nothing then."""
+        Raises LeadChanged (with the lead as it now stands) or RateLimited;
+        writes nothing then."""
         pk = lead_pk(write.lead_id)
         consent_sk = CONSENT_PREFIX + write.consent.sk_suffix if write.consent else None
         activity_sk = (
@@ -139,11 +152,13 @@ class LeadStore:
         with_ttl = write.pending_expires_at if new_pending else None
         try:
             with transaction() as tx:
+                # ALL_OLD: a conflict hands back the lead as it stands, so
+                # the retry needs no read
                 if write.is_new:
-                    tx.save(self._lead_item(write, new_pending))
+                    tx.save(self._lead_item(write, new_pending), return_values=ALL_OLD)
                 else:
                     lead = LeadItem(pk, LEAD_SK, version=write.expected_version)
-                    tx.update(lead, self._lead_actions(write, new_pending))
+                    tx.update(lead, self._lead_actions(write, new_pending), return_values=ALL_OLD)
                 if consent_sk:
                     c = write.consent
                     tx.save(
@@ -190,13 +205,25 @@ class LeadStore:
                 if ip_counter:
                     self._count_ip(tx, *ip_counter)
         except TransactWriteError as error:
-            codes = reasons(error)
-            if ip_counter and codes[-1] == "ConditionalCheckFailed":
-                key, window, seconds, _ = ip_counter
-                raise RateLimited(window + seconds - epoch(self._clock.now())) from None
-            if codes and codes[0] == "ConditionalCheckFailed":
-                raise (LeadExists if write.expected_version is None else VersionConflict)() from None
-            raise
+            raise self._cancelled(error, write.lead_id, ip_counter) from None
+
+    def _cancelled(self, error: TransactWriteError, lead_id: str, ip_counter) -> Exception:
+        """The domain's reason for a cancelled signup, read from what each
+        failed write's reason says about its item."""
+        failures = failed_items(error)
+        if not failures:
+            return error
+        for code, raw in failures:
+            if code == "ConditionalCheckFailed" and raw and raw["pk"]["S"].startswith(RATE_PREFIX):
+                _, window, seconds, _ = ip_counter
+                return RateLimited(window + seconds - epoch(self._clock.now()))
+        for code, raw in failures:
+            if code == "ConditionalCheckFailed":
+                # only the lead's write can fail on an item that is not there
+                # (the lead was erased or deleted by its TTL meanwhile)
+                return LeadChanged(self._state(LeadItem.from_raw_data(raw)) if raw else None)
+        # e.g. TransactionConflict: another transaction held the lead
+        return LeadChanged(self.signup_state(lead_id))
 
     def _lead_item(self, write: SignupWrite, new_pending: set[str]) -> LeadItem:
         item = LeadItem(
@@ -253,6 +280,7 @@ class LeadStore:
             counter,
             [RateCounterItem.count.add(1), RateCounterItem.expires_at.set(window + seconds + 60)],
             condition=RateCounterItem.count.does_not_exist() | (RateCounterItem.count < limit),
+            return_values=ALL_OLD,
         )
 
     def items(self, lead_id: str) -> list:

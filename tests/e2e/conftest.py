@@ -28,6 +28,11 @@ class Api:
         answer = requests.post(f"{self.url}/_local/drain", timeout=40)
         assert answer.status_code == 200, answer.text
 
+    def submit(self, address: str, **fields) -> requests.Response:
+        """A JSON form post as the landing page's script sends it."""
+        body = {"email": address, "consent": True, **fields}
+        return requests.post(f"{self.url}/forms/demo/submissions", json=body, timeout=30)
+
     def mail_to(self, address: str) -> list[dict]:
         return requests.get(f"{self.url}/_local/mailbox", params={"to": address}, timeout=10).json()["messages"]
 

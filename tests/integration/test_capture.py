@@ -51,19 +51,25 @@ def test_new_pending_and_confirmed_addresses_get_the_same_answer(client, stream,
     assert len(answers) == 1
 
 
-def test_a_confirmed_lead_submitting_again_is_merged_and_not_mailed_again(client, stream, mailbox, clock):
+def test_a_post_to_a_confirmed_lead_fills_empty_fields_never_rewrites_and_mails_nothing(client, stream, mailbox, clock):
     submit(client, first_name="Ann", company="ACME")
     stream.pump()
     client.http.post(f"/confirm/{mailbox.confirm_tokens()[0]}")
     clock.advance(3600)
-    submit(client, first_name="Anna", company="", job_title="CTO", utm_campaign="winter")
+    submit(client, first_name="Anna", company="Evil Corp", job_title="CTO", utm_campaign="winter")
     stream.pump()
     assert len(mailbox.messages()) == 1
     lead = client.http.get("/leads?email=ann@example.com", headers=ADMIN).json_body["leads"][0]
-    assert lead["profile"] == {"first_name": "Anna", "company": "ACME", "job_title": "CTO"}
+    assert lead["profile"] == {"first_name": "Ann", "company": "ACME", "job_title": "CTO"}
     assert [a["type"] for a in lead["activities"]] == ["form_submitted", "form_submitted"]
-    assert lead["activities"][1]["data"]["utm_campaign"] == "winter"
+    latest = lead["activities"][1]["data"]
+    assert latest["utm_campaign"] == "winter"
+    assert latest["conflicting_profile"] == {"first_name": "Anna", "company": "Evil Corp"}
     assert len(lead["consents"]) == 2
+    # reps see the differing values in the lead's timeline
+    view = client.http.get(f"/leads/{lead['lead_id']}", headers=ADMIN).json_body
+    [shown] = [e for e in view["timeline"] if e["item"].get("data", {}).get("conflicting_profile")]
+    assert shown["item"]["data"]["conflicting_profile"]["company"] == "Evil Corp"
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,6 @@ from .models import (
     WebhookDeliveryItem,
     WithdrawalItem,
     lead_pk,
-    opt_in_sk,
 )
 
 
@@ -137,8 +136,9 @@ class LeadStore:
         )
 
     def write_signup(self, write: SignupWrite, ip_counter: tuple[str, int, int, int] | None) -> None:
-        """One transaction: lead, consent, activity, opt-in request and the
-        per-IP counter. ip_counter = (key, window start, window seconds, limit).
+        """One transaction: lead (which carries the opt-in request: the
+        stream consumer mails it and writes the mail's record), consent,
+        activity and the per-IP counter. ip_counter = (key, window start, window seconds, limit).
         Raises LeadChanged (with the lead as it now stands) or RateLimited;
         writes nothing then."""
         pk = lead_pk(write.lead_id)
@@ -188,18 +188,6 @@ class LeadStore:
                             source="form",
                             data=write.activity_data,
                             expires_at=with_ttl,
-                        )
-                    )
-                if write.opt_in_request:
-                    tx.save(
-                        OptInRequestItem(
-                            pk,
-                            opt_in_sk(request_id(write)),
-                            lead_id=write.lead_id,
-                            request_id=request_id(write),
-                            number=write.opt_in_request,
-                            requested_at=write.at,
-                            expires_at=write.pending_expires_at,
                         )
                     )
                 if ip_counter:

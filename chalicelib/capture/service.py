@@ -63,12 +63,13 @@ class Capture:
             window = rate_window(meta.at, limits.per_ip.window_seconds)
             ip_key = keyed_hash(self._lead_key, "ip:" + meta.ip)
             ip_counter = (ip_key, window, limits.per_ip.window_seconds, limits.per_ip.limit)
-        # optimistic: most submissions are new addresses, stored with one
-        # transaction and no read. A conflict hands back the lead as it
-        # stands. Each retry follows a write that won, and at most
+        # one read and one transaction whether the address is new or not, so
+        # the answer time does not tell (a blind write would cost an existing
+        # address a failed write and a retry). A conflict hands back the lead
+        # as it stands. Each retry follows a write that won, and at most
         # per_email.limit submissions win per window: racing posts of one
         # address end in 202 or 429 within that many attempts.
-        state = None
+        state = self._store.signup_state(lead_id)
         attempts = limits.per_email.limit + _OTHER_WRITERS
         for _ in range(attempts):
             write = plan_signup(lead_id, state, submission, form_id, form, meta, self._playbook.double_opt_in, limits)

@@ -164,3 +164,30 @@ def test_the_consent_record_keeps_the_evidence(client):
     assert consent["page_url"] == f"{LANDING}/demo.html" and consent["attribution"] == {"utm_campaign": "q4"}
     assert consent["consent_text"].startswith("Ja, ich möchte") and consent["given_at"].startswith("2026-11-23T09")
     assert consent["ip"]
+
+
+def test_new_pending_and_confirmed_addresses_cost_the_same_calls(client, stream, mailbox, monkeypatch):
+    """No timing oracle: the same DynamoDB calls whether the address is
+    stored or not (the time itself is measured in bench/bench_capture.py)."""
+    import botocore.client
+
+    real = botocore.client.BaseClient._make_api_call
+    calls = []
+
+    def counting(client_, operation, params):
+        calls.append(operation)
+        return real(client_, operation, params)
+
+    def calls_for(**fields):
+        calls.clear()
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+        assert submit(client, **fields).status_code == 202
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", real)
+        return list(calls)
+
+    new = calls_for()
+    stream.pump()
+    pending = calls_for()
+    client.http.post(f"/confirm/{mailbox.confirm_tokens()[0]}")
+    confirmed = calls_for()
+    assert new == pending == confirmed

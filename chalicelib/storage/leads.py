@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.constants import ALL_OLD
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..capture.signup import LeadChanged, LeadState, RateLimited, SignupWrite
@@ -261,15 +261,27 @@ class LeadStore:
             actions.append(LeadItem.expires_at.set(write.lead_expires_at))
         return actions
 
+    def count_ip(self, ip_counter: tuple[str, int, int, int]) -> None:
+        """Count a post that stores nothing else (a bot's); RateLimited when
+        the IP is over its limit, as a person's post would be."""
+        counter, actions, condition = self._ip_update(*ip_counter)
+        try:
+            counter.update(actions, condition=condition)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                _, window, seconds, _ = ip_counter
+                raise RateLimited(window + seconds - epoch(self._clock.now())) from None
+            raise
+
     @staticmethod
-    def _count_ip(tx: TransactWrite, key: str, window: int, seconds: int, limit: int) -> None:
+    def _ip_update(key: str, window: int, seconds: int, limit: int):
         counter = RateCounterItem(f"{RATE_PREFIX}ip#{key}#{window}", RATE_SK)
-        tx.update(
-            counter,
-            [RateCounterItem.count.add(1), RateCounterItem.expires_at.set(window + seconds + 60)],
-            condition=RateCounterItem.count.does_not_exist() | (RateCounterItem.count < limit),
-            return_values=ALL_OLD,
-        )
+        actions = [RateCounterItem.count.add(1), RateCounterItem.expires_at.set(window + seconds + 60)]
+        return counter, actions, RateCounterItem.count.does_not_exist() | (RateCounterItem.count < limit)
+
+    def _count_ip(self, tx: TransactWrite, *ip_counter) -> None:
+        counter, actions, condition = self._ip_update(*ip_counter)
+        tx.update(counter, actions, condition=condition, return_values=ALL_OLD)
 
     def items(self, lead_id: str) -> list:
         return partition_items(lead_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from ..clock import epoch
 from .errors import VersionConflict
@@ -147,7 +147,7 @@ class OptInStore:
         try:
             OptInRequestItem(lead_pk(lead_id), opt_in_sk(request_id)).update(actions, condition=condition)
             return True
-        except OptInRequestItem.UpdateError as error:
+        except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise

@@ -3,13 +3,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .conftest import ADMIN, START, stored_items, submit
+from .conftest import ADMIN, render_token, stored_items, submit
 
 LANDING = "http://127.0.0.1:8001"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 def post_form(client, fields, accept=BROWSER_ACCEPT, **headers):
+    fields = [*(fields.items() if isinstance(fields, dict) else fields), ("_render_token", render_token())]
     return client.http.post(
         "/forms/demo/submissions",
         body=urlencode(fields, doseq=True),
@@ -73,12 +74,48 @@ def test_a_post_to_a_confirmed_lead_fills_empty_fields_never_rewrites_and_mails_
 
 
 @pytest.mark.parametrize(
-    "fields", [{"website": "http://spam.example"}, {"_rendered_at": str(START.timestamp() * 1000)}]
+    "token, extra",
+    [
+        (lambda: render_token(), {"website": "http://spam.example"}),
+        (lambda: None, {}),  # no token at all
+        (lambda: "k1.e30.forged", {}),
+        (lambda: render_token(age_seconds=0), {}),  # posted at once
+        (lambda: render_token("another-form"), {}),
+    ],
+    ids=["honeypot", "no-token", "forged", "too-fast", "other-form"],
 )
-def test_bots_get_the_success_answer_and_nothing_is_stored(client, aws, fields):
-    response = submit(client, **fields)
+def test_bots_get_the_success_answer_and_nothing_is_stored(client, aws, token, extra):
+    body = {"email": "ann@example.com", "consent": True, **extra}
+    if token() is not None:
+        body["_render_token"] = token()
+    response = json_post(client, json.dumps(body))
     assert response.status_code == 202 and response.json_body == {"status": "pending_confirmation"}
-    assert stored_items(aws) == []
+    assert [i["pk"]["S"].split("#")[0] for i in stored_items(aws)] == ["RATE"]  # counted, like a person's post
+
+
+def test_a_rate_limited_ip_gets_429_for_a_bot_post_as_for_a_person(client, aws, services):
+    playbook = services.playbook
+    per_ip = playbook.capture.per_ip.model_copy(update={"limit": 1})
+    services.playbook = playbook.model_copy(update={"capture": playbook.capture.model_copy(update={"per_ip": per_ip})})
+    assert submit(client, email="person@example.com").status_code == 202
+    person = submit(client, email="another@example.com")
+    bot = submit(client, email="bot@example.com", website="http://spam.example")
+    too_fast = submit(client, email="fast@example.com", _render_token=render_token(age_seconds=0))
+    assert person.status_code == bot.status_code == too_fast.status_code == 429
+    assert person.json_body == bot.json_body == too_fast.json_body
+
+
+def test_a_static_page_gets_a_form_bound_render_token_for_its_origin(client, clock):
+    answer = client.http.get("/forms/demo/token", headers={"Origin": LANDING})
+    assert answer.status_code == 200 and answer.headers["Access-Control-Allow-Origin"] == LANDING
+    assert answer.headers["Cache-Control"] == "no-store" and answer.json_body["field"] == "_render_token"
+    token = answer.json_body["token"]
+    assert submit(client, email="quick@example.com", _render_token=token).status_code == 202
+    assert client.http.get("/leads?email=quick@example.com", headers=ADMIN).json_body["leads"] == []  # too fast
+    clock.advance(5)
+    assert submit(client, email="later@example.com", _render_token=token).status_code == 202
+    assert len(client.http.get("/leads?email=later@example.com", headers=ADMIN).json_body["leads"]) == 1
+    assert client.http.get("/forms/nope/token").status_code == 404
 
 
 def json_post(client, body, content_type="application/json", form="demo"):

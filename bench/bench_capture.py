@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from .backend import moto_backend, percentile
@@ -22,10 +23,13 @@ def main() -> None:
         from chalice.local import LambdaContext
 
         from app import app
+        from chalicelib.capture.render import render_token
         from chalicelib.wiring import services
 
         event = json.loads(Path("events/apigateway/form-submission-json.json").read_text())
-        body = json.loads(event["body"])
+        # the token the form page handed out a minute ago (a person's post)
+        rendered = services().clock.now() - timedelta(minutes=1)
+        body = {**json.loads(event["body"]), "_render_token": render_token(services().signer, "demo", rendered)}
 
         def capture(n: int, address: str = "bench") -> None:
             # distinct addresses and IPs: new leads, no rate limit in the way
@@ -48,6 +52,10 @@ def main() -> None:
                 start = time.perf_counter()
                 call(n)
                 timings[name].append(time.perf_counter() - start)
+        # the bench measures stored signups, not the bot path's same answer
+        from chalicelib.capture.service import lead_id_for
+
+        assert services().leads.get(lead_id_for("bench0@example.com", services().secrets.lead_key))
         for p in (50, 95):
             c, b = percentile(timings["capture"], p), percentile(timings["put"], p)
             print(f"p{p}: capture {c * 1000:.2f} ms, bare PutItem {b * 1000:.2f} ms, ratio {c / b:.2f}x")

@@ -138,7 +138,8 @@ class LeadStore:
     def write_signup(self, write: SignupWrite, ip_counter: tuple[str, int, int, int] | None) -> None:
         """One transaction: lead (which carries the opt-in request: the
         stream consumer mails it and writes the mail's record), consent,
-        activity and the per-IP counter. ip_counter = (key, window start, window seconds, limit).
+        activity and the per-IP counter.
+        ip_counter = (key, window start, window seconds, limit).
         Raises LeadChanged (with the lead as it now stands) or RateLimited;
         writes nothing then."""
         pk = lead_pk(write.lead_id)
@@ -203,15 +204,20 @@ class LeadStore:
             return error
         for code, raw in failures:
             if code == "ConditionalCheckFailed" and raw and raw["pk"]["S"].startswith(RATE_PREFIX):
-                _, window, seconds, _ = ip_counter
-                return RateLimited(window + seconds - epoch(self._clock.now()))
+                return self._rate_limited(ip_counter)
         for code, raw in failures:
             if code == "ConditionalCheckFailed":
                 # only the lead's write can fail on an item that is not there
                 # (the lead was erased or deleted by its TTL meanwhile)
                 return LeadChanged(self._state(LeadItem.from_raw_data(raw)) if raw else None)
-        # e.g. TransactionConflict: another transaction held the lead
-        return LeadChanged(self.signup_state(lead_id))
+        if any(code == "TransactionConflict" for code, _ in failures):
+            # another transaction held the lead: no item comes back
+            return LeadChanged(self.signup_state(lead_id))
+        return error
+
+    def _rate_limited(self, ip_counter: tuple[str, int, int, int]) -> RateLimited:
+        _, window, seconds, _ = ip_counter
+        return RateLimited(window + seconds - epoch(self._clock.now()))
 
     def _lead_item(self, write: SignupWrite, new_pending: set[str]) -> LeadItem:
         item = LeadItem(
@@ -269,8 +275,7 @@ class LeadStore:
             counter.update(actions, condition=condition)
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
-                _, window, seconds, _ = ip_counter
-                raise RateLimited(window + seconds - epoch(self._clock.now())) from None
+                raise self._rate_limited(ip_counter) from None
             raise
 
     @staticmethod

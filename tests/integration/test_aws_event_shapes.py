@@ -49,6 +49,6 @@ def test_stream_records_fed_to_the_handler_have_lambdas_shape(client, stream):
         assert shape(record) == documented | {"eventName": "str"}
 
 
-def test_the_opt_in_sample_record_is_handled_without_failure(client):
-    result = client.lambda_.invoke("on_table_change", sample("dynamodb-stream/opt-in-request-insert.json"))
+def test_the_signup_sample_record_is_handled_without_failure(client):
+    result = client.lambda_.invoke("on_table_change", sample("dynamodb-stream/signup-insert.json"))
     assert result.payload == {"batchItemFailures": []}  # its lead is absent here: nothing to send

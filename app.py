@@ -54,6 +54,14 @@ def submit_form_preflight(form_id):
     return forms.preflight(services(), form_id, app.current_request)
 
 
+@app.route("/forms/{form_id}/token", methods=["GET"])
+@answers_problems
+def form_render_token(form_id):
+    from chalicelib.web import forms
+
+    return forms.render_token(services(), form_id, app.current_request)
+
+
 @app.route("/confirm/{token}", methods=["GET"])
 def show_confirmation(token):
     from chalicelib.web import confirm

@@ -27,10 +27,11 @@ def main() -> None:
         try:
             api = stack.api
             tokens = []
+            render_token = stack.render_token()  # reused: valid for a day
             for number in range(LEADS):
                 if number % 25 == 0:  # past the playbook's per-IP limit (30 an hour, all from loopback)
                     requests.post(f"{api}/_local/clock", json={"advance_seconds": 3600}, timeout=10)
-                tokens.append(_confirmed_lead(api))
+                tokens.append(_confirmed_lead(api, render_token))
             latencies = [_hand_raiser_to_rep_mail(api, n, email, token) for n, (email, token) in enumerate(tokens)]
         finally:
             stack.stop()
@@ -54,10 +55,12 @@ def _wait_for(api: str, to: str, contains: str) -> dict:
         time.sleep(0.005)
 
 
-def _confirmed_lead(api: str) -> tuple[str, str]:
+def _confirmed_lead(api: str, render_token: str) -> tuple[str, str]:
     email = f"bench-{uuid.uuid4().hex[:10]}@acme.example"
     answer = requests.post(
-        f"{api}/forms/demo/submissions", json={"email": email, "consent": True, **PROFILE}, timeout=10
+        f"{api}/forms/demo/submissions",
+        json={"email": email, "consent": True, "_render_token": render_token, **PROFILE},
+        timeout=10,
     )
     assert answer.status_code == 202, answer.text
     link = re.search(r"http://\S+/confirm/[A-Za-z0-9_-]+", _wait_for(api, email, "/confirm/")["text"]).group(0)

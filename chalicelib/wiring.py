@@ -67,7 +67,7 @@ class Services:
     def capture(self):
         from .capture.service import Capture
 
-        return Capture(self.playbook, self.leads, self.secrets.lead_key)
+        return Capture(self.playbook, self.leads, self.secrets.lead_key, self.signer)
 
     @cached_property
     def opt_in(self):

@@ -33,7 +33,17 @@ def kind(sk: str) -> str:
     return KINDS.get(prefix, prefix.lower())
 
 
-def export_document(items: Iterable[Mapping[str, Any]], exported_at: str) -> dict[str, Any]:
+def _live(item: Mapping[str, Any], now_epoch: int) -> bool:
+    """Not past its TTL (DynamoDB deletes expired items some time later)."""
+    return (item.get("expires_at") or now_epoch + 1) > now_epoch
+
+
+def export_document(items: Iterable[Mapping[str, Any]], exported_at: str, now_epoch: int) -> dict[str, Any] | None:
+    """Everything stored about the person, or None when there is no lead
+    (an unconfirmed signup past its TTL is absent here as in the lead view)."""
+    items = [i for i in items if _live(i, now_epoch)]
+    if not any(i["sk"] == "LEAD" for i in items):
+        return None
     document: dict[str, Any] = {"exported_at": exported_at, "profile": None}
     for item in sorted(items, key=lambda i: i["sk"]):
         fields = {k: v for k, v in item.items() if k not in _KEYS}
@@ -58,7 +68,7 @@ def timeline(items: Iterable[Mapping[str, Any]], hidden: frozenset[str], now_epo
     changes, opt-in mails, consents, withdrawals and later kinds alike."""
     entries = []
     for item in items:
-        if item["sk"] == "LEAD" or (item.get("expires_at") or now_epoch + 1) <= now_epoch:
+        if item["sk"] == "LEAD" or not _live(item, now_epoch):
             continue
         entries.append(
             {

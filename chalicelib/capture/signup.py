@@ -4,8 +4,9 @@ A new address becomes a pending lead with a consent record, a `form_submitted`
 activity and opt-in request no. 1 (the stream consumer mails it). A pending (or
 unsubscribed) address that submits again has its profile merged and, outside
 the resend cooldown and within the resend cap, gets a new opt-in request. A
-confirmed lead gets its profile merged, a consent record and an activity; no
-second opt-in mail. Every path answers the client the same way.
+confirmed lead gets its empty profile fields filled (never a stored value
+rewritten: differing values stay on the activity), a consent record and an
+activity; no second opt-in mail. Every path answers the client the same way.
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ class RateLimited(Exception):
     def __init__(self, retry_after: int):
         super().__init__(f"retry after {retry_after}s")
         self.retry_after = max(1, int(retry_after))
+
+
+class LeadChanged(Exception):
+    """The lead is not as the write expected (created, changed or deleted
+    meanwhile); `state` is how it stands now (None: not there)."""
+
+    def __init__(self, state: LeadState | None):
+        super().__init__("the lead changed meanwhile")
+        self.state = state
 
 
 @dataclass(frozen=True)
@@ -151,18 +161,23 @@ def plan_signup(
     count = existing.rate_count + 1 if existing.rate_window == window else 1
     if count > limits.per_email.limit:
         raise RateLimited(window + limits.per_email.window_seconds - epoch(now))
-    profile = {**existing.profile, **{k: v for k, v in submission.profile.items() if v not in ("", None, [])}}
+    given = {k: v for k, v in submission.profile.items() if v not in ("", None, [])}
     base = dict(
         common,
         expected_version=existing.version,
-        profile=profile,
         rate_window=window,
         rate_count=count,
         status=existing.status,
     )
 
     if existing.status == CONFIRMED:
-        return SignupWrite(**base, consent=consent, activity_data=activity, opt_in_request=None)
+        # an unauthenticated post adds facts, never rewrites them: it fills
+        # empty fields, and values that differ stay on its activity for reps
+        stored = existing.profile
+        conflicts = {k: v for k, v in given.items() if stored.get(k) not in ("", None, []) and stored[k] != v}
+        profile = {**stored, **{k: v for k, v in given.items() if k not in conflicts}}
+        data = {**activity, "conflicting_profile": conflicts} if conflicts else activity
+        return SignupWrite(**base, profile=profile, consent=consent, activity_data=data, opt_in_request=None)
 
     # awaiting confirmation (pending, or unsubscribed and signing up again):
     # items written now expire unless the address is confirmed
@@ -173,6 +188,7 @@ def plan_signup(
     room_for_items = existing.pending_items < 2 * (opt_in.max_resends + 1)
     return SignupWrite(
         **base,
+        profile={**existing.profile, **given},
         consent=consent if room_for_items else None,
         activity_data=activity if room_for_items else None,
         opt_in_request=existing.opt_in_requests + 1 if resends_left and cooled_down else None,

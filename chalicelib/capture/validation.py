@@ -14,10 +14,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..playbook.forms import FieldDefinition, FieldType, FormDefinition
 from ..values import text_problem
+from . import render
 from .countries import ISO_3166_ALPHA2
-
-# fields a form may send besides its own: the render time for the fill-time check
-RENDERED_AT = "_rendered_at"
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{3,}$")
 _TRUE = {"on", "true", "1", "yes", "checked"}
@@ -52,7 +50,8 @@ def normalise_email(value: str, check_mx: bool = False) -> str:
 
 def validate_submission(form: FormDefinition, values: Mapping[str, list[Any]], check_mx: bool = False) -> Submission:
     errors: dict[str, str] = {}
-    allowed = set(form.fields) | {form.honeypot, RENDERED_AT}
+    # besides its own fields: the render token for the fill-time check
+    allowed = set(form.fields) | {form.honeypot, render.FIELD}
     for name in values:
         if name not in allowed:
             errors[name] = "unknown field"

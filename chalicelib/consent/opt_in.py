@@ -1,7 +1,8 @@
 """Double opt-in: mailing the confirmation link and confirming it.
 
-The mail is sent by the stream consumer when an opt-in request item appears.
-Exactly-once is kept by the request item: `sent_at` is recorded with a
+The mail is sent by the stream consumer when the lead names a new opt-in
+request (the signup writes it on the lead item). Exactly-once is kept by the
+mail's record, written before the send: `sent_at` is recorded with a
 conditional write, and a delivery that finds it set does nothing. Before each
 attempt a fresh token is stored (only its hash) and made the lead's only valid
 one, so a retry after SES throttling sends one mail whose link works. If the
@@ -20,9 +21,11 @@ from urllib.parse import urlencode
 from ..clock import epoch, iso
 from ..mail.templates import render_mail
 from ..storage.errors import VersionConflict
-from ..storage.opt_in import AlreadySent
+from ..storage.opt_in import AlreadySent, MailRecord
 from ..tokens import LEAD, hash_token, new_opt_in_token, sign_lead_token
 from .permission import OPT_IN, mail_refusal
+
+_TEMPLATE = "optin"
 
 
 @dataclass(frozen=True)
@@ -49,25 +52,36 @@ class OptIn:
         """Mail the opt-in request `request_id`; returns what happened. Raises
         SendThrottled (and other errors) for the batch to retry."""
         request = self._store.request(lead_id, request_id)
-        if request is None:
-            return "gone"
-        if request.sent_at or request.skipped:
+        if request is not None and (request.sent_at or request.skipped):
             return "already handled"
         lead = self._leads.get(lead_id)
+        if lead is None:
+            return "lead gone"  # erased or expired: write nothing back
         reason = self._reason_not_to_send(lead, request_id)
         if reason:
-            self._store.skip(lead_id, request_id, reason)
+            self._store.skip(lead, request_id, reason)
             return reason
         form = self._playbook.forms.get(lead.form_id)
         token, token_hash = new_opt_in_token()
+        now = self._clock.now()
         hours = self._playbook.double_opt_in.token_ttl_hours
-        valid_until = epoch(self._clock.now() + timedelta(hours=hours))
+        record = MailRecord(
+            request_id=request_id,
+            token_hash=token_hash,
+            form_id=lead.form_id,
+            valid_until=epoch(now + timedelta(hours=hours)),
+            template=_TEMPLATE,
+            consent_version=form.consent.version if form else None,
+            # kept like the signup's other unconfirmed items: the
+            # confirmation removes the TTL, it is evidence from then on
+            expires_at=epoch(now + timedelta(days=self._playbook.double_opt_in.pending_ttl_days)),
+        )
         try:
-            self._store.arm_token(lead, request_id, token_hash, lead.form_id, valid_until)
+            self._store.arm_token(lead, record)
         except AlreadySent:
             return "already handled"
         mail = render_mail(
-            "optin",
+            _TEMPLATE,
             lead.locale,
             to=lead.email,
             context={
@@ -85,11 +99,11 @@ class OptIn:
         return "sent"
 
     def _reason_not_to_send(self, lead, request_id: str) -> str | None:
-        if lead is not None and lead.opt_in_request_id != request_id:
+        if lead.opt_in_request_id != request_id:
             return "superseded"
         # the address's own entry too: a suppressed address that signs up
         # anew (after an erasure) is a new lead without the flag
-        address_suppressed = lead is not None and not lead.suppressed and self._suppression.is_suppressed(lead.email)
+        address_suppressed = not lead.suppressed and self._suppression.is_suppressed(lead.email)
         return mail_refusal(lead, OPT_IN, address_suppressed)
 
     # --- confirming (HTTP) ----------------------------------------------

@@ -63,8 +63,9 @@ class FormDefinition(Strict):
     success_url: HttpUrl
     confirmed_url: HttpUrl
     honeypot: str = Field(default="website", min_length=1)
-    # a submission posted sooner than this after the form was rendered
-    # (the form sends `_rendered_at`, epoch ms) is treated as a bot
+    # a submission posted sooner than this after the form was rendered (the
+    # signed `_render_token` the page got, chalicelib/capture/render.py), or
+    # without a valid token, is treated as a bot
     min_fill_seconds: float = Field(default=0, ge=0)
     fields: dict[str, FieldDefinition]
 

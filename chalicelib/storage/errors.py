@@ -1,7 +1,3 @@
-class LeadExists(Exception):
-    """The lead was created by someone else since it was read."""
-
-
 class VersionConflict(Exception):
     """The lead changed since it was read (optimistic locking)."""
 

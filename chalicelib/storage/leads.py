@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.constants import ALL_OLD
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from ..capture.signup import LeadState, RateLimited, SignupWrite
+from ..capture.signup import LeadChanged, LeadState, RateLimited, SignupWrite
 from ..clock import epoch
-from .errors import LeadExists, VersionConflict
 from .models import (
     ACTIVITY_PREFIX,
     ASSIGNMENT_PREFIX,
@@ -35,7 +35,6 @@ from .models import (
     WebhookDeliveryItem,
     WithdrawalItem,
     lead_pk,
-    opt_in_sk,
 )
 
 
@@ -81,6 +80,14 @@ def reasons(error: TransactWriteError) -> list[str | None]:
     return [r.code if r else None for r in error.cancellation_reasons]
 
 
+def failed_items(error: TransactWriteError) -> list[tuple[str, dict | None]]:
+    """(code, the item as it stands) of each cancelled write that failed.
+    The item comes with writes sent with return_values=ALL_OLD and is None
+    when the item does not exist; it names the write whatever its index
+    (PynamoDB sends puts before updates, not in the order they were added)."""
+    return [(r.code, r.raw_item) for r in error.cancellation_reasons if r]
+
+
 class LeadStore:
     def __init__(self, clock):
         self._clock = clock
@@ -110,9 +117,13 @@ class LeadStore:
             item = LeadItem.get(lead_pk(lead_id), LEAD_SK, consistent_read=True)
         except LeadItem.DoesNotExist:
             return None
+        return self._state(item)
+
+    @staticmethod
+    def _state(item: LeadItem) -> LeadState:
         requested = item.opt_in_requested_at
         return LeadState(
-            lead_id=lead_id,
+            lead_id=item.lead_id,
             status=item.status,
             version=item.version,
             profile=plain(item.profile),
@@ -125,9 +136,12 @@ class LeadStore:
         )
 
     def write_signup(self, write: SignupWrite, ip_counter: tuple[str, int, int, int] | None) -> None:
-        """One transaction: lead, consent, activity, opt-in request and the
-        per-IP counter. ip_counter = (key, window start, window seconds, limit).
-        Raises LeadExists / VersionConflict / RateLimited; writes nothing then."""
+        """One transaction: lead (which carries the opt-in request: the
+        stream consumer mails it and writes the mail's record), consent,
+        activity and the per-IP counter.
+        ip_counter = (key, window start, window seconds, limit).
+        Raises LeadChanged (with the lead as it now stands) or RateLimited;
+        writes nothing then."""
         pk = lead_pk(write.lead_id)
         consent_sk = CONSENT_PREFIX + write.consent.sk_suffix if write.consent else None
         activity_sk = (
@@ -139,11 +153,13 @@ class LeadStore:
         with_ttl = write.pending_expires_at if new_pending else None
         try:
             with transaction() as tx:
+                # ALL_OLD: a conflict hands back the lead as it stands, so
+                # the retry needs no read
                 if write.is_new:
-                    tx.save(self._lead_item(write, new_pending))
+                    tx.save(self._lead_item(write, new_pending), return_values=ALL_OLD)
                 else:
                     lead = LeadItem(pk, LEAD_SK, version=write.expected_version)
-                    tx.update(lead, self._lead_actions(write, new_pending))
+                    tx.update(lead, self._lead_actions(write, new_pending), return_values=ALL_OLD)
                 if consent_sk:
                     c = write.consent
                     tx.save(
@@ -175,28 +191,33 @@ class LeadStore:
                             expires_at=with_ttl,
                         )
                     )
-                if write.opt_in_request:
-                    tx.save(
-                        OptInRequestItem(
-                            pk,
-                            opt_in_sk(request_id(write)),
-                            lead_id=write.lead_id,
-                            request_id=request_id(write),
-                            number=write.opt_in_request,
-                            requested_at=write.at,
-                            expires_at=write.pending_expires_at,
-                        )
-                    )
                 if ip_counter:
                     self._count_ip(tx, *ip_counter)
         except TransactWriteError as error:
-            codes = reasons(error)
-            if ip_counter and codes[-1] == "ConditionalCheckFailed":
-                key, window, seconds, _ = ip_counter
-                raise RateLimited(window + seconds - epoch(self._clock.now())) from None
-            if codes and codes[0] == "ConditionalCheckFailed":
-                raise (LeadExists if write.expected_version is None else VersionConflict)() from None
-            raise
+            raise self._cancelled(error, write.lead_id, ip_counter) from None
+
+    def _cancelled(self, error: TransactWriteError, lead_id: str, ip_counter) -> Exception:
+        """The domain's reason for a cancelled signup, read from what each
+        failed write's reason says about its item."""
+        failures = failed_items(error)
+        if not failures:
+            return error
+        for code, raw in failures:
+            if code == "ConditionalCheckFailed" and raw and raw["pk"]["S"].startswith(RATE_PREFIX):
+                return self._rate_limited(ip_counter)
+        for code, raw in failures:
+            if code == "ConditionalCheckFailed":
+                # only the lead's write can fail on an item that is not there
+                # (the lead was erased or deleted by its TTL meanwhile)
+                return LeadChanged(self._state(LeadItem.from_raw_data(raw)) if raw else None)
+        if any(code == "TransactionConflict" for code, _ in failures):
+            # another transaction held the lead: no item comes back
+            return LeadChanged(self.signup_state(lead_id))
+        return error
+
+    def _rate_limited(self, ip_counter: tuple[str, int, int, int]) -> RateLimited:
+        _, window, seconds, _ = ip_counter
+        return RateLimited(window + seconds - epoch(self._clock.now()))
 
     def _lead_item(self, write: SignupWrite, new_pending: set[str]) -> LeadItem:
         item = LeadItem(
@@ -246,14 +267,26 @@ class LeadStore:
             actions.append(LeadItem.expires_at.set(write.lead_expires_at))
         return actions
 
+    def count_ip(self, ip_counter: tuple[str, int, int, int]) -> None:
+        """Count a post that stores nothing else (a bot's); RateLimited when
+        the IP is over its limit, as a person's post would be."""
+        counter, actions, condition = self._ip_update(*ip_counter)
+        try:
+            counter.update(actions, condition=condition)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise self._rate_limited(ip_counter) from None
+            raise
+
     @staticmethod
-    def _count_ip(tx: TransactWrite, key: str, window: int, seconds: int, limit: int) -> None:
+    def _ip_update(key: str, window: int, seconds: int, limit: int):
         counter = RateCounterItem(f"{RATE_PREFIX}ip#{key}#{window}", RATE_SK)
-        tx.update(
-            counter,
-            [RateCounterItem.count.add(1), RateCounterItem.expires_at.set(window + seconds + 60)],
-            condition=RateCounterItem.count.does_not_exist() | (RateCounterItem.count < limit),
-        )
+        actions = [RateCounterItem.count.add(1), RateCounterItem.expires_at.set(window + seconds + 60)]
+        return counter, actions, RateCounterItem.count.does_not_exist() | (RateCounterItem.count < limit)
+
+    def _count_ip(self, tx: TransactWrite, *ip_counter) -> None:
+        counter, actions, condition = self._ip_update(*ip_counter)
+        tx.update(counter, actions, condition=condition, return_values=ALL_OLD)
 
     def items(self, lead_id: str) -> list:
         return partition_items(lead_id)

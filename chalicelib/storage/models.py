@@ -12,7 +12,7 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 | lead profile    | LEAD#<lead_id>         | LEAD                  |
 | consent record  | LEAD#<lead_id>         | CONSENT#<at>#<id>     |
 | activity        | LEAD#<lead_id>         | ACT#<at>#<id>         |
-| opt-in request  | LEAD#<lead_id>         | DOI#<at>#<n>          |
+| opt-in mail record | LEAD#<lead_id>      | DOI#<at>#<n>          |
 | stage change    | LEAD#<lead_id>         | STAGE#<at>#<to>       |
 | consent withdrawal | LEAD#<lead_id>      | WITHDRAWAL#<at>#<id>  |
 | opt-in token    | TOKEN#<sha256(token)>  | TOKEN                 |
@@ -269,6 +269,10 @@ class ActivityItem(_Item):
 
 
 class OptInRequestItem(_Item):
+    """The record of one opt-in mail the lead asked for (the lead item names
+    the newest request): written by the stream consumer before it sends,
+    then when and with which SES message id it went, or why it did not."""
+
     class Meta(_TableMeta):
         pass
 
@@ -281,6 +285,9 @@ class OptInRequestItem(_Item):
     sent_at = UnicodeAttribute(null=True)
     message_id = UnicodeAttribute(null=True)
     skipped = UnicodeAttribute(null=True)  # why no mail was sent
+    # evidence of what was sent (kept while the lead exists once confirmed)
+    template = UnicodeAttribute(null=True)
+    consent_version = UnicodeAttribute(null=True)
 
 
 class TokenItem(_Item):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
+from dataclasses import dataclass
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from ..clock import epoch
 from .errors import VersionConflict
@@ -26,8 +28,36 @@ from .models import (
 _TOKEN_GRACE_SECONDS = 7 * 24 * 3600
 
 
+# the mail's record is created by its first send attempt (or skip)
+_UNHANDLED = OptInRequestItem.sent_at.does_not_exist() & OptInRequestItem.skipped.does_not_exist()
+
+
 class AlreadySent(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    """What the record of an opt-in mail holds before it is sent."""
+
+    request_id: str
+    token_hash: str
+    form_id: str
+    valid_until: int
+    template: str
+    consent_version: str | None
+    expires_at: int
+
+
+def _request_fields(lead: LeadItem, request_id: str) -> list:
+    """The request as the lead names it (number and time travel in its id)."""
+    requested_at, number = request_id.rsplit("#", 1)
+    return [
+        OptInRequestItem.lead_id.set(lead.lead_id),
+        OptInRequestItem.request_id.set(request_id),
+        OptInRequestItem.number.set(int(number)),
+        OptInRequestItem.requested_at.set(requested_at),
+    ]
 
 
 class OptInStore:
@@ -47,33 +77,45 @@ class OptInStore:
             return None
         return None if item.expires_at and item.expires_at <= epoch(self._clock.now()) else item
 
-    def arm_token(self, lead: LeadItem, request_id: str, token_hash: str, form_id: str, valid_until: int) -> None:
-        """Store the token of the mail about to be sent, making it the lead's
-        only valid one; fails if the request was sent meanwhile or a newer
-        request superseded it."""
+    def arm_token(self, lead: LeadItem, record: MailRecord) -> None:
+        """Write the record of the mail about to be sent (created here, with
+        the token's hash) and make its token the lead's only valid one;
+        fails if the request was sent or skipped meanwhile or a newer request
+        superseded it."""
         pk = lead_pk(lead.lead_id)
+        sk = opt_in_sk(record.request_id)
         try:
             with transaction() as tx:
                 tx.save(
                     TokenItem(
-                        TOKEN_PREFIX + token_hash,
+                        TOKEN_PREFIX + record.token_hash,
                         TOKEN_SK,
                         purpose="opt_in",
                         lead_id=lead.lead_id,
-                        form_id=form_id,
-                        valid_until=valid_until,
-                        expires_at=valid_until + _TOKEN_GRACE_SECONDS,
+                        form_id=record.form_id,
+                        valid_until=record.valid_until,
+                        expires_at=record.valid_until + _TOKEN_GRACE_SECONDS,
                     )
                 )
                 tx.update(
-                    OptInRequestItem(pk, opt_in_sk(request_id)),
-                    [OptInRequestItem.token_hash.set(token_hash), OptInRequestItem.attempts.add(1)],
-                    condition=OptInRequestItem.sk.exists() & OptInRequestItem.sent_at.does_not_exist(),
+                    OptInRequestItem(pk, sk),
+                    [
+                        *_request_fields(lead, record.request_id),
+                        OptInRequestItem.token_hash.set(record.token_hash),
+                        OptInRequestItem.attempts.add(1),
+                        OptInRequestItem.template.set(record.template),
+                        OptInRequestItem.consent_version.set(record.consent_version)
+                        if record.consent_version
+                        else OptInRequestItem.consent_version.remove(),
+                        OptInRequestItem.expires_at.set(record.expires_at),
+                    ],
+                    condition=_UNHANDLED,
                 )
                 tx.update(
                     LeadItem(pk, LEAD_SK, version=lead.version),
-                    [LeadItem.opt_in_token_hash.set(token_hash)],
-                    condition=LeadItem.opt_in_request_id == request_id,
+                    # listed with the pending items: confirming removes its TTL
+                    [LeadItem.opt_in_token_hash.set(record.token_hash), LeadItem.pending_sks.add({sk})],
+                    condition=LeadItem.opt_in_request_id == record.request_id,
                     add_version_condition=False,
                 )
         except TransactWriteError as error:
@@ -82,22 +124,30 @@ class OptInStore:
             raise
 
     def record_sent(self, lead_id: str, request_id: str, message_id: str, at: str) -> bool:
-        """False if another delivery of the same request recorded first."""
+        """False if another delivery of the same request recorded first (or
+        the lead was erased meanwhile)."""
         return self._update_unsent(
-            lead_id, request_id, [OptInRequestItem.sent_at.set(at), OptInRequestItem.message_id.set(message_id)]
+            lead_id,
+            request_id,
+            [OptInRequestItem.sent_at.set(at), OptInRequestItem.message_id.set(message_id)],
+            OptInRequestItem.sk.exists() & _UNHANDLED,
         )
 
-    def skip(self, lead_id: str, request_id: str, reason: str) -> None:
-        self._update_unsent(lead_id, request_id, [OptInRequestItem.skipped.set(reason)])
+    def skip(self, lead: LeadItem, request_id: str, reason: str) -> None:
+        self._update_unsent(
+            lead.lead_id,
+            request_id,
+            [*_request_fields(lead, request_id), OptInRequestItem.skipped.set(reason)]
+            + ([OptInRequestItem.expires_at.set(lead.expires_at)] if lead.expires_at else []),
+            _UNHANDLED,
+        )
 
     @staticmethod
-    def _update_unsent(lead_id: str, request_id: str, actions: list) -> bool:
+    def _update_unsent(lead_id: str, request_id: str, actions: list, condition) -> bool:
         try:
-            OptInRequestItem(lead_pk(lead_id), opt_in_sk(request_id)).update(
-                actions, condition=OptInRequestItem.sk.exists() & OptInRequestItem.sent_at.does_not_exist()
-            )
+            OptInRequestItem(lead_pk(lead_id), opt_in_sk(request_id)).update(actions, condition=condition)
             return True
-        except OptInRequestItem.UpdateError as error:
+        except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise

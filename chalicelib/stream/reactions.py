@@ -4,13 +4,19 @@ the consumer's own writes by looking only at the changes it is for."""
 from __future__ import annotations
 
 from ..analytics.service import is_transition
-from ..storage.models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_SK, OPT_IN_PREFIX, STAGE_PREFIX
+from ..storage.models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_SK, STAGE_PREFIX
 from .changes import Change
 from .consumer import Reaction
 
 
 def _new_opt_in_request(change: Change) -> bool:
-    return change.event == "INSERT" and change.sk.startswith(OPT_IN_PREFIX)
+    """A signup asked for an opt-in mail: the lead names a new request."""
+    return (
+        change.sk == LEAD_SK
+        and change.new is not None
+        and bool(change.new.get("opt_in_request_id"))
+        and change.changed("opt_in_request_id")
+    )
 
 
 def _scoring_input_changed(change: Change) -> bool:
@@ -48,7 +54,7 @@ def _nurture_input_changed(change: Change) -> bool:
 
 def reactions(services) -> list[Reaction]:
     def send_opt_in(change: Change):
-        return services.opt_in.send_requested_mail(change.lead_id, change.new["request_id"])
+        return services.opt_in.send_requested_mail(change.lead_id, change.new["opt_in_request_id"])
 
     def rescore(change: Change):
         return services.scorer.rescore(change.lead_id)

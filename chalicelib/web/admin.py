@@ -82,14 +82,11 @@ def export_lead(services, lead_id: str) -> object:
     """`GET /leads/{id}/export`: everything stored about the person."""
     from ..storage.erasure import ErasureStore
 
-    items = ErasureStore.partition(lead_id)
-    if not items:
+    now = services.clock.now()
+    document = export_document(ErasureStore.partition(lead_id), iso(now), epoch(now))
+    if document is None:
         raise HttpProblem(404, {"lead_id": "no such lead"})
-    return json_response(
-        200,
-        export_document(items, iso(services.clock.now())),
-        {"Content-Disposition": f'attachment; filename="lead-{lead_id}.json"'},
-    )
+    return json_response(200, document, {"Content-Disposition": f'attachment; filename="lead-{lead_id}.json"'})
 
 
 def erase_lead(services, lead_id: str) -> object:

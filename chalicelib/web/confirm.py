@@ -3,6 +3,7 @@ scanners prefetch links) and `POST /confirm/{token}` (confirms)."""
 
 from __future__ import annotations
 
+from ..capture import render
 from .http import client
 from .pages import render_page
 from .responses import html_response, redirect
@@ -21,6 +22,8 @@ def _page(services, token: str, state) -> object:
         state={"valid": "confirm"}.get(state.status, state.status),
         action=f"{public}/confirm/{token}",
         resend_action=f"{public}/forms/{state.form_id}/submissions",
+        render_field=render.FIELD,
+        render_token=render.render_token(services.signer, state.form_id, services.clock.now()) if form else None,
         form=form,
     )
     return html_response(_STATUS[state.status], html)

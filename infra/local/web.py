@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, ThreadedHTTPServer
 from jinja2 import Environment, FileSystemLoader
 
+from chalicelib.capture import render
 from chalicelib.clock import epoch
 
 DRAIN_TIMEOUT_SECONDS = 30
@@ -152,9 +153,10 @@ class LandingHandler(BaseHTTPRequestHandler):
                 form=form,
                 sender=stack.services.playbook.sender,
                 labels={name: f.label.get(form.locale, name) for name, f in form.fields.items()},
-                # the form's render time on the app's clock, so the bot check
-                # (min_fill_seconds) measures the person, not the clock offset
-                rendered_at=int(stack.clock.now().timestamp() * 1000),
+                # signed on the app's clock, so the bot check (min_fill_seconds)
+                # measures the person, not the clock offset
+                render_field=render.FIELD,
+                render_token=render.render_token(stack.services.signer, form_id, stack.clock.now()),
             )
             .encode()
         )

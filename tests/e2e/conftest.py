@@ -28,6 +28,14 @@ class Api:
         answer = requests.post(f"{self.url}/_local/drain", timeout=40)
         assert answer.status_code == 200, answer.text
 
+    def render_token(self) -> str:
+        return self.stack.render_token()
+
+    def submit(self, address: str, token: str | None = None, **fields) -> requests.Response:
+        """A JSON form post as the landing page's script sends it."""
+        body = {"email": address, "consent": True, "_render_token": token or self.render_token(), **fields}
+        return requests.post(f"{self.url}/forms/demo/submissions", json=body, timeout=30)
+
     def mail_to(self, address: str) -> list[dict]:
         return requests.get(f"{self.url}/_local/mailbox", params={"to": address}, timeout=10).json()["messages"]
 

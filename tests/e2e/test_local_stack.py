@@ -23,9 +23,7 @@ def confirm_link(message: dict) -> str:
 
 def test_json_signup_gets_its_mail_and_confirms_through_the_link(api):
     email = address("json")
-    answer = requests.post(
-        f"{api.url}/forms/demo/submissions", timeout=10, json={"email": email, "first_name": "Ann", "consent": True}
-    )
+    answer = api.submit(email, first_name="Ann")
     assert answer.status_code == 202 and answer.json() == {"status": "pending_confirmation"}
     api.drain()
 
@@ -52,7 +50,7 @@ def test_plain_html_form_post_redirects_to_the_landing_page_and_mails(api):
         f"{api.url}/forms/demo/submissions",
         allow_redirects=False,
         timeout=10,
-        data={"email": email, "consent": "on", "website": ""},
+        data={"email": email, "consent": "on", "website": "", "_render_token": api.render_token()},
         headers={"Accept": "text/html,application/xhtml+xml"},
     )
     assert answer.status_code == 303
@@ -82,7 +80,7 @@ def test_cors_allows_the_landing_origin_only(api):
 def test_landing_page_posts_the_demo_form_to_this_api(api):
     page = requests.get(f"{api.stack.landing}/", timeout=10).text
     assert page.count(f'action="{api.url}/forms/demo/submissions"') == 2
-    assert 'name="_rendered_at"' in page and 'name="website"' in page
+    assert page.count('name="_render_token" value="') == 2 and 'name="website"' in page
 
 
 def test_clock_moves_forward_only(api):
@@ -103,7 +101,7 @@ def test_schedules_are_listed_and_unknown_ones_refused(api):
 
 def test_mailbox_page_renders_messages_with_clickable_links(api):
     email = address("page")
-    requests.post(f"{api.url}/forms/demo/submissions", json={"email": email, "consent": True}, timeout=10)
+    assert api.submit(email).status_code == 202
     api.drain()
     page = requests.get(f"{api.url}/_local/mailbox/", params={"to": email}, timeout=10)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
@@ -135,7 +133,7 @@ def test_start_prints_where_everything_is_and_ctrl_c_stops_cleanly(tmp_path):
 def test_mailbox_simulator_feedback_suppresses_the_address_end_to_end(api, simulator, reason):
     """SES's mailbox simulator address -> SES event -> SNS -> SQS -> on_ses_event."""
     email = f"{simulator}@simulator.amazonses.com"
-    answer = requests.post(f"{api.url}/forms/demo/submissions", timeout=10, json={"email": email, "consent": True})
+    answer = api.submit(email)
     assert answer.status_code == 202
     api.drain()  # sends the opt-in mail; the simulator's feedback is queued
     api.drain()  # the SES-events consumer handles it
@@ -143,7 +141,7 @@ def test_mailbox_simulator_feedback_suppresses_the_address_end_to_end(api, simul
     assert lead["suppressed"] is True and reason in lead["suppressed_reason"]
     # past the resend cooldown a pending address would get a new link; a suppressed one gets nothing
     assert requests.post(f"{api.url}/_local/clock", json={"advance_seconds": 11 * 60}, timeout=10).ok
-    again = requests.post(f"{api.url}/forms/demo/submissions", timeout=10, json={"email": email, "consent": True})
+    again = api.submit(email)
     assert again.status_code == 202
     api.drain()
     assert len(api.mail_to(email)) == 1

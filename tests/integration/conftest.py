@@ -8,7 +8,7 @@ import email.policy
 import json
 import re
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -166,8 +166,18 @@ def mailbox(aws):
     return Mailbox()
 
 
+def render_token(form_id="demo", age_seconds=60):
+    """The token the form page hands out, as if issued age_seconds ago (a
+    person filled the form in that time)."""
+    from chalicelib.capture.render import render_token as issue
+    from chalicelib.wiring import services as current
+
+    built = current()
+    return issue(built.signer, form_id, built.clock.now() - timedelta(seconds=age_seconds))
+
+
 def submit(client, form_id="demo", headers=None, **fields):
-    body = {"email": "ann@example.com", "consent": True, **fields}
+    body = {"email": "ann@example.com", "consent": True, "_render_token": render_token(form_id), **fields}
     return client.http.post(
         f"/forms/{form_id}/submissions",
         headers={"Content-Type": "application/json", **(headers or {})},

@@ -3,13 +3,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .conftest import ADMIN, START, stored_items, submit
+from .conftest import ADMIN, render_token, stored_items, submit
 
 LANDING = "http://127.0.0.1:8001"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 def post_form(client, fields, accept=BROWSER_ACCEPT, **headers):
+    fields = [*(fields.items() if isinstance(fields, dict) else fields), ("_render_token", render_token())]
     return client.http.post(
         "/forms/demo/submissions",
         body=urlencode(fields, doseq=True),
@@ -51,28 +52,70 @@ def test_new_pending_and_confirmed_addresses_get_the_same_answer(client, stream,
     assert len(answers) == 1
 
 
-def test_a_confirmed_lead_submitting_again_is_merged_and_not_mailed_again(client, stream, mailbox, clock):
+def test_a_post_to_a_confirmed_lead_fills_empty_fields_never_rewrites_and_mails_nothing(client, stream, mailbox, clock):
     submit(client, first_name="Ann", company="ACME")
     stream.pump()
     client.http.post(f"/confirm/{mailbox.confirm_tokens()[0]}")
     clock.advance(3600)
-    submit(client, first_name="Anna", company="", job_title="CTO", utm_campaign="winter")
+    submit(client, first_name="Anna", company="Evil Corp", job_title="CTO", utm_campaign="winter")
     stream.pump()
     assert len(mailbox.messages()) == 1
     lead = client.http.get("/leads?email=ann@example.com", headers=ADMIN).json_body["leads"][0]
-    assert lead["profile"] == {"first_name": "Anna", "company": "ACME", "job_title": "CTO"}
+    assert lead["profile"] == {"first_name": "Ann", "company": "ACME", "job_title": "CTO"}
     assert [a["type"] for a in lead["activities"]] == ["form_submitted", "form_submitted"]
-    assert lead["activities"][1]["data"]["utm_campaign"] == "winter"
+    latest = lead["activities"][1]["data"]
+    assert latest["utm_campaign"] == "winter"
+    assert latest["conflicting_profile"] == {"first_name": "Anna", "company": "Evil Corp"}
     assert len(lead["consents"]) == 2
+    # reps see the differing values in the lead's timeline
+    view = client.http.get(f"/leads/{lead['lead_id']}", headers=ADMIN).json_body
+    [shown] = [e for e in view["timeline"] if e["item"].get("data", {}).get("conflicting_profile")]
+    assert shown["item"]["data"]["conflicting_profile"]["company"] == "Evil Corp"
 
 
 @pytest.mark.parametrize(
-    "fields", [{"website": "http://spam.example"}, {"_rendered_at": str(START.timestamp() * 1000)}]
+    "token, extra",
+    [
+        (lambda: render_token(), {"website": "http://spam.example"}),
+        (lambda: None, {}),  # no token at all
+        (lambda: "k1.e30.forged", {}),
+        (lambda: render_token(age_seconds=0), {}),  # posted at once
+        (lambda: render_token("another-form"), {}),
+    ],
+    ids=["honeypot", "no-token", "forged", "too-fast", "other-form"],
 )
-def test_bots_get_the_success_answer_and_nothing_is_stored(client, aws, fields):
-    response = submit(client, **fields)
+def test_bots_get_the_success_answer_and_nothing_is_stored(client, aws, token, extra):
+    body = {"email": "ann@example.com", "consent": True, **extra}
+    if token() is not None:
+        body["_render_token"] = token()
+    response = json_post(client, json.dumps(body))
     assert response.status_code == 202 and response.json_body == {"status": "pending_confirmation"}
-    assert stored_items(aws) == []
+    assert [i["pk"]["S"].split("#")[0] for i in stored_items(aws)] == ["RATE"]  # counted, like a person's post
+
+
+def test_a_rate_limited_ip_gets_429_for_a_bot_post_as_for_a_person(client, aws, services):
+    playbook = services.playbook
+    per_ip = playbook.capture.per_ip.model_copy(update={"limit": 1})
+    services.playbook = playbook.model_copy(update={"capture": playbook.capture.model_copy(update={"per_ip": per_ip})})
+    assert submit(client, email="person@example.com").status_code == 202
+    person = submit(client, email="another@example.com")
+    bot = submit(client, email="bot@example.com", website="http://spam.example")
+    too_fast = submit(client, email="fast@example.com", _render_token=render_token(age_seconds=0))
+    assert person.status_code == bot.status_code == too_fast.status_code == 429
+    assert person.json_body == bot.json_body == too_fast.json_body
+
+
+def test_a_static_page_gets_a_form_bound_render_token_for_its_origin(client, clock):
+    answer = client.http.get("/forms/demo/token", headers={"Origin": LANDING})
+    assert answer.status_code == 200 and answer.headers["Access-Control-Allow-Origin"] == LANDING
+    assert answer.headers["Cache-Control"] == "no-store" and answer.json_body["field"] == "_render_token"
+    token = answer.json_body["token"]
+    assert submit(client, email="quick@example.com", _render_token=token).status_code == 202
+    assert client.http.get("/leads?email=quick@example.com", headers=ADMIN).json_body["leads"] == []  # too fast
+    clock.advance(5)
+    assert submit(client, email="later@example.com", _render_token=token).status_code == 202
+    assert len(client.http.get("/leads?email=later@example.com", headers=ADMIN).json_body["leads"]) == 1
+    assert client.http.get("/forms/nope/token").status_code == 404
 
 
 def json_post(client, body, content_type="application/json", form="demo"):
@@ -158,3 +201,30 @@ def test_the_consent_record_keeps_the_evidence(client):
     assert consent["page_url"] == f"{LANDING}/demo.html" and consent["attribution"] == {"utm_campaign": "q4"}
     assert consent["consent_text"].startswith("Ja, ich möchte") and consent["given_at"].startswith("2026-11-23T09")
     assert consent["ip"]
+
+
+def test_new_pending_and_confirmed_addresses_cost_the_same_calls(client, stream, mailbox, monkeypatch):
+    """No timing oracle: the same DynamoDB calls whether the address is
+    stored or not (the time itself is measured in bench/bench_capture.py)."""
+    import botocore.client
+
+    real = botocore.client.BaseClient._make_api_call
+    calls = []
+
+    def counting(client_, operation, params):
+        calls.append(operation)
+        return real(client_, operation, params)
+
+    def calls_for(**fields):
+        calls.clear()
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+        assert submit(client, **fields).status_code == 202
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", real)
+        return list(calls)
+
+    new = calls_for()
+    stream.pump()
+    pending = calls_for()
+    client.http.post(f"/confirm/{mailbox.confirm_tokens()[0]}")
+    confirmed = calls_for()
+    assert new == pending == confirmed

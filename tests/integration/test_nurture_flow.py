@@ -2,7 +2,6 @@
 scheduled sender with the fixed clock, the send window, the frequency cap
 and every way out of a sequence."""
 
-import json
 import re
 from urllib.parse import urlsplit
 
@@ -13,7 +12,7 @@ from chalicelib.clock import iso
 from chalicelib.playbook import load_playbook
 from chalicelib.storage.models import LEAD_SK, LeadItem, NurtureSendItem, lead_pk
 
-from .conftest import ADMIN, stored_items
+from .conftest import ADMIN, stored_items, submit
 from .test_scoring_flow import GOOD_FIT, confirmed_lead, send_event
 
 DAY = 86400
@@ -257,11 +256,7 @@ def test_leads_outside_the_enrolment_conditions_are_not_enrolled(client, stream,
 
 
 def test_pending_signups_get_no_nurture_and_are_not_in_the_index(client, stream, mailbox, aws, timer):
-    client.http.post(
-        "/forms/demo/submissions",
-        headers={"Content-Type": "application/json"},
-        body=json.dumps({"email": "pending@acme.example", "consent": True}),
-    )
+    assert submit(client, email="pending@acme.example").status_code == 202
     stream.pump()
     [lead] = [i for i in stored_items(aws) if i["sk"]["S"] == LEAD_SK]
     assert "nurture_due" not in lead and "nurture_shard" not in lead

@@ -166,3 +166,15 @@ def test_admin_routes_need_a_valid_bearer_token(client, aws):
     assert client.http.get("/leads/abc", headers=ADMIN).status_code == 404
     assert client.http.get("/leads?email=nope", headers=ADMIN).status_code == 400
     assert stored_items(aws) == []
+
+
+def test_the_signup_writes_no_opt_in_item_and_the_sender_records_the_mail_once(client, stream, mailbox, aws):
+    submit(client)
+    kinds = sorted(i["sk"]["S"].split("#")[0] for i in stored_items(aws) if i["pk"]["S"].startswith("LEAD#"))
+    assert kinds == ["ACT", "CONSENT", "LEAD"]  # the request travels on the lead item
+    records = stream.records()
+    assert stream.deliver(records) == {"batchItemFailures": []}
+    assert stream.deliver(records) == {"batchItemFailures": []}  # redelivered
+    stream.pump()
+    [request] = lead(client)["opt_in_mails"]
+    assert request["sent_at"] and request["number"] == 1 and len(mailbox.messages()) == 1

@@ -3,11 +3,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.capture.render import render_token
 from chalicelib.capture.service import looks_like_bot
 from chalicelib.capture.signup import LeadState, RateLimited, RequestMeta, plan_signup
 from chalicelib.capture.validation import Submission
 from chalicelib.clock import epoch
 from chalicelib.playbook import load_playbook
+from chalicelib.tokens import Signer
 
 PLAYBOOK = load_playbook(env={})
 FORM = PLAYBOOK.forms["demo"]
@@ -73,11 +75,21 @@ def test_resends_stop_at_the_cap():
     assert plan(state(opt_in_requests=cap + 1)).opt_in_request is None
 
 
-def test_a_confirmed_lead_gets_its_profile_merged_non_empty_new_values_winning_and_no_mail():
-    write = plan(state(status="confirmed", expires_at=None))
+def test_a_confirmed_lead_keeps_its_stored_values_gets_empty_ones_filled_and_no_mail():
+    submission = Submission(
+        email="ann@example.com", profile={"first_name": "Ann", "company": "", "country": "DE"}, attribution={}
+    )
+    write = plan(state(status="confirmed", expires_at=None), submission=submission)
     assert write.opt_in_request is None and write.pending_expires_at is None
+    assert write.profile == {"first_name": "Old", "company": "ACME", "country": "DE"}
+    assert write.activity_data["conflicting_profile"] == {"first_name": "Ann"}
+    assert write.activity_data["form_id"] == "demo"
+
+
+def test_a_pending_signup_takes_the_newer_values():
+    write = plan(state())
     assert write.profile == {"first_name": "Ann", "company": "ACME"}
-    assert write.activity_data["form_id"] == "demo" and write.activity_data["utm_source"] == "ads"
+    assert "conflicting_profile" not in write.activity_data
 
 
 def test_an_unsubscribed_address_signing_up_again_starts_a_new_opt_in_but_the_lead_itself_does_not_expire():
@@ -95,11 +107,21 @@ def test_the_per_address_limit_raises_with_the_seconds_left_in_the_window():
     assert plan(replace(full, rate_window=start - window)).rate_count == 1
 
 
-def test_honeypot_and_too_fast_posts_look_like_bots():
+def test_honeypot_and_too_fast_or_missing_render_tokens_look_like_bots():
+    signer = Signer({"k1": b"key"}, "k1")
     meta = RequestMeta(at=NOW)
-    assert looks_like_bot(FORM, {"website": ["http://spam"]}, meta)
-    assert not looks_like_bot(FORM, {"website": [""]}, meta)
-    rendered_ms = (NOW.timestamp() - 1) * 1000
-    assert looks_like_bot(FORM, {"_rendered_at": [str(rendered_ms)]}, meta)
-    assert not looks_like_bot(FORM, {"_rendered_at": [str(rendered_ms - 5000)]}, meta)
-    assert not looks_like_bot(FORM, {"_rendered_at": ["garbage"]}, meta)
+
+    def bot(**values):
+        return looks_like_bot("demo", FORM, {k: [v] for k, v in values.items()}, meta, signer)
+
+    def token(seconds_ago, form_id="demo"):
+        return render_token(signer, form_id, NOW - timedelta(seconds=seconds_ago))
+
+    assert bot(website="http://spam", _render_token=token(60))
+    assert not bot(website="", _render_token=token(60))
+    assert bot(_render_token=token(1))  # faster than min_fill_seconds
+    assert bot()  # no token: an unsigned render time is no longer trusted
+    assert bot(_render_token="garbage")
+    assert bot(_render_token=token(60, "other"))
+    assert bot(_render_token=render_token(Signer({"k1": b"other key"}, "k1"), "demo", NOW - timedelta(minutes=1)))
+    assert bot(_render_token=token(2 * 24 * 3600))  # expired

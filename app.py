@@ -6,7 +6,7 @@ import os
 from chalice import AuthResponse, Chalice, Rate, Response
 
 from chalicelib import logs
-from chalicelib.web.responses import answers_problems
+from chalicelib.web.responses import answers_head, answers_problems
 from chalicelib.wiring import services
 
 app = Chalice(app_name="leadflow")
@@ -55,11 +55,12 @@ def submit_form_preflight(form_id):
     return forms.preflight(services(), form_id, app.current_request)
 
 
-@app.route("/confirm/{token}", methods=["GET"])
+@app.route("/confirm/{token}", methods=["GET", "HEAD"])
+@answers_head(app)
 def show_confirmation(token):
     from chalicelib.web import confirm
 
-    return confirm.show(services(), token)
+    return confirm.show(services(), token, app.current_request)
 
 
 @app.route("/confirm/{token}", methods=["POST"], content_types=["*/*"])
@@ -100,10 +101,11 @@ SES_EVENTS_QUEUE_ARN = os.environ.get(
 
 
 @app.route("/unsubscribe/{token}", methods=["GET", "HEAD"])
+@answers_head(app)
 def show_unsubscribe(token):
     from chalicelib.web import unsubscribe
 
-    return unsubscribe.show(services(), token)
+    return unsubscribe.show(services(), token, app.current_request)
 
 
 @app.route("/unsubscribe/{token}", methods=["POST"], content_types=["*/*"])
@@ -236,6 +238,7 @@ def act_on_assignment(lead_id, action):
 
 
 @app.route("/rep/{token}/{action}", methods=["GET", "HEAD"])
+@answers_head(app)
 def show_rep_link(token, action):
     from chalicelib.web import routing
 

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from ..reasons import Reason
+
 
 @dataclass
 class HttpProblem(Exception):
     status: int
-    errors: Mapping[str, str]
+    errors: Mapping[str, Reason | str]
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -27,22 +29,22 @@ def read_fields(headers: Mapping[str, str], raw_body: bytes | None, max_bytes: i
     body = raw_body or b""
     declared = headers.get("content-length")
     if len(body) > max_bytes or (declared and declared.isdigit() and int(declared) > max_bytes):
-        raise HttpProblem(413, {"body": f"must be at most {max_bytes} bytes"})
+        raise HttpProblem(413, {"body": Reason("body_too_large", {"limit": max_bytes})})
     kind = media_type(headers)
     if kind == "application/json":
         try:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            raise HttpProblem(400, {"body": "is not valid JSON"}) from None
+            raise HttpProblem(400, {"body": Reason("body_json")}) from None
         if not isinstance(data, dict):
-            raise HttpProblem(400, {"body": "must be a JSON object"})
+            raise HttpProblem(400, {"body": Reason("body_object")})
         return {name: value if isinstance(value, list) else [value] for name, value in data.items()}
     if kind == "application/x-www-form-urlencoded":
         try:
             return parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict")
         except (UnicodeDecodeError, ValueError):
-            raise HttpProblem(400, {"body": "is not valid UTF-8 form data"}) from None
-    raise HttpProblem(415, {"content-type": "must be application/json or application/x-www-form-urlencoded"})
+            raise HttpProblem(400, {"body": Reason("body_form_data")}) from None
+    raise HttpProblem(415, {"content-type": Reason("media_type")})
 
 
 def _quality(accept: str) -> dict[str, float]:
@@ -61,12 +63,26 @@ def _quality(accept: str) -> dict[str, float]:
     return ranked
 
 
-def prefers_html(headers: Mapping[str, str]) -> bool:
-    """A plain HTML form post (a browser navigating) rather than a script."""
-    if media_type(headers) != "application/x-www-form-urlencoded":
-        return False
+def accepts_html(headers: Mapping[str, str]) -> bool:
+    """A browser navigating (it ranks HTML above JSON), not a script."""
     ranked = _quality(headers.get("accept") or "")
     return ranked.get("text/html", 0) > ranked.get("application/json", 0)
+
+
+def prefers_html(headers: Mapping[str, str]) -> bool:
+    """A plain HTML form post (a browser navigating) rather than a script."""
+    return media_type(headers) == "application/x-www-form-urlencoded" and accepts_html(headers)
+
+
+def accepted_locale(headers: Mapping[str, str], locales: Iterable[str], default: str) -> str:
+    """The reader's locale by `Accept-Language` (`de-AT` counts as `de`),
+    for answers no form decides."""
+    best, best_q = default, 0.0
+    for tag, q in _quality(headers.get("accept-language") or "").items():
+        language = tag.split("-")[0]
+        if language in locales and q > best_q:
+            best, best_q = language, q
+    return best
 
 
 def cors_headers(origin: str | None, allowed: Iterable[str], methods: str = "POST, OPTIONS") -> dict[str, str]:

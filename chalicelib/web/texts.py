@@ -24,6 +24,10 @@ TEXTS = {
         "unsubscribe_invalid_title": "Ungültiger Link",
         "unsubscribe_invalid_intro": "Dieser Abmeldelink ist ungültig. Bitte verwenden Sie den Link aus "
         "einer unserer E-Mails.",
+        "form_errors_title": "Das hat nicht geklappt",
+        "form_errors_intro": "Bitte prüfen Sie Ihre Angaben:",
+        "form_errors_back": "Zurück zum Formular",
+        "consent_label": "Einwilligung",
     },
     "en": {
         "confirm_title": "Confirm your subscription",
@@ -44,5 +48,9 @@ TEXTS = {
         "unsubscribe_unsubscribed_intro": "You are unsubscribed and will receive no more emails from us.",
         "unsubscribe_invalid_title": "Invalid link",
         "unsubscribe_invalid_intro": "This unsubscribe link is not valid. Please use the link in one of our emails.",
+        "form_errors_title": "That did not work",
+        "form_errors_intro": "Please check what you entered:",
+        "form_errors_back": "Back to the form",
+        "consent_label": "Consent",
     },
 }

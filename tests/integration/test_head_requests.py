@@ -30,7 +30,7 @@ def test_head_on_an_unsubscribe_link_answers_like_get_and_unsubscribes_nobody(cl
     assert_head_answers_like_get(client, path(services, ann["lead_id"]), aws)
 
 
-def test_head_on_a_rep_link_answers_like_get_and_accepts_nothing(client, stream, mailbox, queue, aws):  # noqa: F811
+def test_head_on_a_rep_link_answers_like_get_and_accepts_nothing(client, stream, mailbox, queue, aws):
     put_rep(client, "ann")
     sql_lead(client, stream, mailbox, "head@acme.example")
     queue.pump()

@@ -242,14 +242,14 @@ def act_on_assignment(lead_id, action):
 def show_rep_link(token, action):
     from chalicelib.web import routing
 
-    return routing.show_link(services(), token, action)
+    return routing.show_link(services(), token, action, app.current_request)
 
 
 @app.route("/rep/{token}/{action}", methods=["POST"], content_types=["*/*"])
 def act_on_rep_link(token, action):
     from chalicelib.web import routing
 
-    return routing.act_link(services(), token, action, app.current_request.raw_body)
+    return routing.act_link(services(), token, action, app.current_request)
 
 
 @app.route("/reports/speed-to-lead", methods=["GET"], authorizer=admin_token)

@@ -28,6 +28,10 @@ TEXTS = {
         "form_errors_intro": "Bitte prüfen Sie Ihre Angaben:",
         "form_errors_back": "Zurück zum Formular",
         "consent_label": "Einwilligung",
+        "link_invalid_title": "Ungültiger Link",
+        "link_invalid_intro": "Dieser Link ist ungültig oder abgelaufen.",
+        "rep_lead_gone_title": "Lead gelöscht",
+        "rep_lead_gone_intro": "Diesen Lead gibt es nicht mehr.",
     },
     "en": {
         "confirm_title": "Confirm your subscription",
@@ -52,5 +56,9 @@ TEXTS = {
         "form_errors_intro": "Please check what you entered:",
         "form_errors_back": "Back to the form",
         "consent_label": "Consent",
+        "link_invalid_title": "Invalid link",
+        "link_invalid_intro": "This link is not valid or has expired.",
+        "rep_lead_gone_title": "Lead gone",
+        "rep_lead_gone_intro": "This lead no longer exists.",
     },
 }

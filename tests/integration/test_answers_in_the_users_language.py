@@ -133,8 +133,9 @@ def test_an_unknown_form_answers_in_the_readers_language(client, aws):
     assert english.json_body == {"errors": {"form_id": "unknown form"}}
 
 
-def test_invalid_confirm_and_unsubscribe_links_follow_accept_language(client):
-    for path in ("/confirm/not-a-token", "/unsubscribe/k1.not-a-token"):
+def test_invalid_links_follow_accept_language(client):
+    links = ("/confirm/not-a-token", "/unsubscribe/k1.not-a-token", "/rep/not-a-token/accept", "/t/c/not-a-token")
+    for path in links:
         german = client.http.get(path, headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.8"})
         assert german.status_code == 404
         assert b'<html lang="de">' in german.body and "Ungültiger Link".encode() in german.body

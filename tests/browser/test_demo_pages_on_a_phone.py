@@ -3,14 +3,13 @@
 scroll) and speaks one language, the form's (German). Screenshots are kept
 under test-artifacts/browser/."""
 
-import os
 import re
-import shutil
 
 import pytest
 
-from tests.browser.test_signup_in_browser import ARTIFACTS, CHROMIUM, FLAGS
 from tests.e2e.conftest import stack  # noqa: F401 (the module's stack fixture)
+
+from .conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -20,19 +19,8 @@ ENGLISH = re.compile(r"\b(the|and|to|of|with|on|its|back|page|form|request|faile
 
 
 @pytest.fixture
-def phone():
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        args = FLAGS + (["--no-sandbox"] if os.geteuid() == 0 else [])
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-        try:
-            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=3)
-            yield context.new_page()
-        finally:
-            browser.close()
+def phone(browser):
+    return browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=3).new_page()
 
 
 @pytest.mark.parametrize("path", ["/", "/thanks.html", "/confirmed.html"])

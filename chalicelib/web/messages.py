@@ -37,6 +37,7 @@ MESSAGES = {
         "media_type": "muss application/json oder application/x-www-form-urlencoded sein",
         "unknown_form": "unbekanntes Formular",
         "rate_limited": "zu viele Anmeldungen, bitte versuchen Sie es später noch einmal",
+        "busy": "gerade ausgelastet, bitte versuchen Sie es gleich noch einmal",
     },
     "en": {
         "unknown_field": "unknown field",
@@ -64,6 +65,7 @@ MESSAGES = {
         "media_type": "must be application/json or application/x-www-form-urlencoded",
         "unknown_form": "unknown form",
         "rate_limited": "too many submissions, try again later",
+        "busy": "busy, try again",
     },
 }
 LOCALES = tuple(MESSAGES)

@@ -86,7 +86,7 @@ def _answers() -> dict:
             {"Retry-After": str(e.retry_after)},
         ),
         UnknownLead: lambda e: (404, {"lead_id": "no such lead"}),
-        VersionConflict: lambda e: (503, {"lead": "busy, try again"}, {"Retry-After": "1"}),
+        VersionConflict: lambda e: (503, {"lead": Reason("busy")}, {"Retry-After": "1"}),
         UnknownRep: lambda e: (404, {"rep_id": "no such rep"}),
         RepBusy: lambda e: (409, {"rep_id": "the rep has open assignments; close or reassign them first"}),
         NoOpenAssignment: lambda e: (404, {"lead_id": "the lead has no open assignment"}),

@@ -20,6 +20,7 @@ from ..routing.speed import days, report
 from ..storage.routing import UnknownRep
 from ..tokens import InvalidToken
 from .http import HttpProblem
+from .messages import word
 from .pages import reader_locale, render_page
 from .responses import empty_response, html_response, json_response, problem
 from .texts import TEXTS
@@ -183,7 +184,7 @@ def act_link(services, token: str, action: str, request) -> object:
         answer = problem(error)
         if answer is None:
             raise
-        return _page(answer.status, "Not done", next(iter(answer.errors.values())))
+        return _page(answer.status, "Not done", word(next(iter(answer.errors.values())), "en"))
     return _state_page(services, token, a, claims, action, services.routing_store.lead(a.lead_id))
 
 

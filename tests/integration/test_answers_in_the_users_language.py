@@ -186,3 +186,18 @@ def test_a_form_with_an_error_url_sends_the_browser_there(client, services, aws)
 def test_a_script_posting_form_data_still_gets_json_errors(client):
     response = browser_post(client, {"email": "ann@example.com"}, Accept="application/json")
     assert response.status_code == 400 and response.json_body == {"errors": {"consent": "ist ein Pflichtfeld"}}
+
+
+def test_a_lead_that_keeps_changing_is_a_503_in_the_forms_language(client, services, monkeypatch):
+    from chalicelib.storage.errors import VersionConflict
+
+    def conflict(*args, **kwargs):
+        raise VersionConflict("changed meanwhile")
+
+    monkeypatch.setattr(services.leads, "write_signup", conflict)
+    monkeypatch.setattr(services.leads, "signup_state", lambda lead_id: None)
+    answer = submit(client)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
+    assert answer.json_body == {"errors": {"lead": "gerade ausgelastet, bitte versuchen Sie es gleich noch einmal"}}
+    page = browser_post(client, {"email": "ann@example.com", "consent": "on"})
+    assert page.status_code == 503 and "gerade ausgelastet" in page.body.decode()

@@ -6,7 +6,7 @@ import os
 from chalice import AuthResponse, Chalice, Rate, Response
 
 from chalicelib import logs
-from chalicelib.web.responses import answers_problems
+from chalicelib.web.responses import answers_head, answers_problems
 from chalicelib.wiring import services
 
 app = Chalice(app_name="leadflow")
@@ -62,11 +62,12 @@ def form_render_token(form_id):
     return forms.render_token(services(), form_id, app.current_request)
 
 
-@app.route("/confirm/{token}", methods=["GET"])
+@app.route("/confirm/{token}", methods=["GET", "HEAD"])
+@answers_head(app)
 def show_confirmation(token):
     from chalicelib.web import confirm
 
-    return confirm.show(services(), token)
+    return confirm.show(services(), token, app.current_request)
 
 
 @app.route("/confirm/{token}", methods=["POST"], content_types=["*/*"])
@@ -107,10 +108,11 @@ SES_EVENTS_QUEUE_ARN = os.environ.get(
 
 
 @app.route("/unsubscribe/{token}", methods=["GET", "HEAD"])
+@answers_head(app)
 def show_unsubscribe(token):
     from chalicelib.web import unsubscribe
 
-    return unsubscribe.show(services(), token)
+    return unsubscribe.show(services(), token, app.current_request)
 
 
 @app.route("/unsubscribe/{token}", methods=["POST"], content_types=["*/*"])
@@ -243,17 +245,18 @@ def act_on_assignment(lead_id, action):
 
 
 @app.route("/rep/{token}/{action}", methods=["GET", "HEAD"])
+@answers_head(app)
 def show_rep_link(token, action):
     from chalicelib.web import routing
 
-    return routing.show_link(services(), token, action)
+    return routing.show_link(services(), token, action, app.current_request)
 
 
 @app.route("/rep/{token}/{action}", methods=["POST"], content_types=["*/*"])
 def act_on_rep_link(token, action):
     from chalicelib.web import routing
 
-    return routing.act_link(services(), token, action, app.current_request.raw_body)
+    return routing.act_link(services(), token, action, app.current_request)
 
 
 @app.route("/reports/speed-to-lead", methods=["GET"], authorizer=admin_token)

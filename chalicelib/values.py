@@ -9,14 +9,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-# what a caller is told; kept together so they can move into a catalogue
-SAYS = {
-    "single_line": "must be a single line without control characters",
-    "control": "must not contain control characters",
-    "bidi": "must not contain bidirectional override or isolate characters",
-    "unicode": "is not valid Unicode (lone surrogate)",
-    "number": "must be a finite number DynamoDB can store (at most 38 digits, 1e-130 to 1e125)",
-}
+from .reasons import Reason
 
 # C0 and C1 controls, DEL, the line and paragraph separators (NEL is C1)
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -31,15 +24,15 @@ _MAX_DIGITS = 38
 _EXPONENTS = range(-130, 126)
 
 
-def text_problem(value: str, multiline: bool = False) -> str | None:
+def text_problem(value: str, multiline: bool = False) -> Reason | None:
     """What is wrong with a text from outside, or None. A multi-line text may
     hold LF, CR and TAB; nothing else below U+0020."""
     if _SURROGATE.search(value):
-        return SAYS["unicode"]
+        return Reason("unicode")
     if (_CONTROL_MULTILINE if multiline else _CONTROL).search(value):
-        return SAYS["control" if multiline else "single_line"]
+        return Reason("control" if multiline else "single_line")
     if _BIDI.search(value):
-        return SAYS["bidi"]
+        return Reason("bidi")
     return None
 
 

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 from ..capture.validation import InvalidSubmission
 from ..playbook.activities import Activities
-from ..values import SAYS, storable_number, text_problem
+from ..reasons import Reason
+from ..values import storable_number, text_problem
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _MAX_TEXT = 2000
@@ -23,12 +24,12 @@ _URL_KEYS = {"url", "referrer"}
 _EXPECTED = f"must be text (at most {_MAX_TEXT} characters), a number, true/false or a list of texts"
 
 
-def _value_problem(value: Any, multiline: bool) -> str | None:
+def _value_problem(value: Any, multiline: bool) -> Reason | str | None:
     """What is wrong with one value of activity data or a profile, or None."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return None if storable_number(value) else SAYS["number"]
+        return None if storable_number(value) else Reason("number")
     texts = value if isinstance(value, list) else [value]
     if not all(isinstance(v, str) and len(v) <= _MAX_TEXT for v in texts):
         return _EXPECTED

@@ -44,7 +44,7 @@ class UnsubscribeState:
     """What a link points at, for the pages."""
 
     status: str  # subscribed | unsubscribed | invalid
-    locale: str = "en"
+    locale: str | None = None  # the lead's; None when no lead decides
 
 
 class Unsubscribe:

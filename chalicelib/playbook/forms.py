@@ -62,6 +62,9 @@ class FormDefinition(Strict):
     allowed_origins: tuple[str, ...] = ()
     success_url: HttpUrl
     confirmed_url: HttpUrl
+    # where a plain HTML form post that is refused (400, 429) is sent (303);
+    # without one the API answers with a small page that lists the problems
+    error_url: HttpUrl | None = None
     honeypot: str = Field(default="website", min_length=1)
     # a submission posted sooner than this after the form was rendered (the
     # signed `_render_token` the page got, chalicelib/capture/render.py), or

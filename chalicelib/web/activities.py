@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..admin.lead_view import lead_view
 from ..clock import epoch
 from .http import cors_headers, read_fields, read_json
-from .responses import empty_response, json_response, problem
+from .responses import empty_response, json_response, problem, problem_response
 
 
 def _body(services, request) -> dict:
@@ -23,7 +23,7 @@ def post_event(services, request) -> object:
         answer = problem(error)
         if answer is None:
             raise
-        return json_response(answer.status, {"errors": dict(answer.errors)}, {**cors, **answer.headers})
+        return problem_response(answer, headers=cors)
     # also when the lead is gone or unsubscribed: a token reveals nothing;
     # the renewed token goes in the body, never in a URL
     return json_response(202, {"status": "accepted", "lead": renewed}, cors)

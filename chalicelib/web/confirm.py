@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from ..capture import render
 from .http import client
-from .pages import render_page
+from .pages import reader_locale, render_page
 from .responses import html_response, redirect
 
 _STATUS = {"valid": 200, "confirmed": 200, "expired": 410, "invalid": 404}
 
 
-def _page(services, token: str, state) -> object:
+def _page(services, token: str, state, headers) -> object:
     playbook = services.playbook
     form = playbook.forms.get(state.form_id) if state.form_id else None
-    locale = form.locale if form else "en"
+    locale = form.locale if form else reader_locale(headers)
     public = services.settings.public_url
     html = render_page(
         "confirm",
@@ -29,8 +29,8 @@ def _page(services, token: str, state) -> object:
     return html_response(_STATUS[state.status], html)
 
 
-def show(services, token: str) -> object:
-    return _page(services, token, services.opt_in.link_state(token))
+def show(services, token: str, request) -> object:
+    return _page(services, token, services.opt_in.link_state(token), request.headers)
 
 
 def confirm(services, token: str, request) -> object:
@@ -38,4 +38,4 @@ def confirm(services, token: str, request) -> object:
     state, target = services.opt_in.confirm(token, ip, user_agent)
     if target:
         return redirect(target)
-    return _page(services, token, state)
+    return _page(services, token, state, request.headers)

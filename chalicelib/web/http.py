@@ -9,28 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from ..values import SAYS as VALUE_SAYS
+from ..reasons import Reason
 from ..values import has_lone_surrogate, storable_number
 
 # admin and API bodies (a form's own limit comes from the playbook)
 MAX_BODY = 16 * 1024
 # deeper bodies are refused before parsing (Python's parser recurses)
 MAX_DEPTH = 32
-# what a caller is told; kept together so they can move into a catalogue
-SAYS = {
-    **VALUE_SAYS,
-    "size": "must be at most {max_bytes} bytes",
-    "json": "is not valid JSON",
-    "object": "must be a JSON object",
-    "depth": f"must not nest deeper than {MAX_DEPTH} levels",
-    "duplicate": "must not repeat a key in one object",
-}
 
 
 @dataclass
 class HttpProblem(Exception):
     status: int
-    errors: Mapping[str, str]
+    errors: Mapping[str, Reason | str]
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -106,7 +97,7 @@ def read_json(raw_body: bytes | None, max_bytes: int = MAX_BODY) -> dict[str, An
     body is an empty object."""
     body = raw_body or b""
     if len(body) > max_bytes:
-        raise HttpProblem(413, {"body": SAYS["size"].format(max_bytes=max_bytes)})
+        raise HttpProblem(413, {"body": Reason("body_too_large", {"limit": max_bytes})})
     try:
         text = body.decode("utf-8")
         if not text.strip():
@@ -118,11 +109,11 @@ def read_json(raw_body: bytes | None, max_bytes: int = MAX_BODY) -> dict[str, An
         )
         _check_text(data)
     except _Refused as refused:
-        raise HttpProblem(400, {"body": SAYS[refused.reason]}) from None
+        raise HttpProblem(400, {"body": Reason(refused.reason)}) from None
     except (UnicodeDecodeError, ValueError):
-        raise HttpProblem(400, {"body": SAYS["json"]}) from None
+        raise HttpProblem(400, {"body": Reason("body_json")}) from None
     if not isinstance(data, dict):
-        raise HttpProblem(400, {"body": SAYS["object"]})
+        raise HttpProblem(400, {"body": Reason("body_object")})
     return data
 
 
@@ -132,7 +123,7 @@ def read_fields(headers: Mapping[str, str], raw_body: bytes | None, max_bytes: i
     body = raw_body or b""
     declared = headers.get("content-length")
     if len(body) > max_bytes or (declared and declared.isdigit() and int(declared) > max_bytes):
-        raise HttpProblem(413, {"body": SAYS["size"].format(max_bytes=max_bytes)})
+        raise HttpProblem(413, {"body": Reason("body_too_large", {"limit": max_bytes})})
     kind = media_type(headers)
     if kind == "application/json":
         data = read_json(body, max_bytes)
@@ -141,8 +132,8 @@ def read_fields(headers: Mapping[str, str], raw_body: bytes | None, max_bytes: i
         try:
             return parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict")
         except (UnicodeDecodeError, ValueError):
-            raise HttpProblem(400, {"body": "is not valid UTF-8 form data"}) from None
-    raise HttpProblem(415, {"content-type": "must be application/json or application/x-www-form-urlencoded"})
+            raise HttpProblem(400, {"body": Reason("body_form_data")}) from None
+    raise HttpProblem(415, {"content-type": Reason("media_type")})
 
 
 def _quality(accept: str) -> dict[str, float]:
@@ -161,12 +152,26 @@ def _quality(accept: str) -> dict[str, float]:
     return ranked
 
 
-def prefers_html(headers: Mapping[str, str]) -> bool:
-    """A plain HTML form post (a browser navigating) rather than a script."""
-    if media_type(headers) != "application/x-www-form-urlencoded":
-        return False
+def accepts_html(headers: Mapping[str, str]) -> bool:
+    """A browser navigating (it ranks HTML above JSON), not a script."""
     ranked = _quality(headers.get("accept") or "")
     return ranked.get("text/html", 0) > ranked.get("application/json", 0)
+
+
+def prefers_html(headers: Mapping[str, str]) -> bool:
+    """A plain HTML form post (a browser navigating) rather than a script."""
+    return media_type(headers) == "application/x-www-form-urlencoded" and accepts_html(headers)
+
+
+def accepted_locale(headers: Mapping[str, str], locales: Iterable[str], default: str) -> str:
+    """The reader's locale by `Accept-Language` (`de-AT` counts as `de`),
+    for answers no form decides."""
+    best, best_q = default, 0.0
+    for tag, q in _quality(headers.get("accept-language") or "").items():
+        language = tag.split("-")[0]
+        if language in locales and q > best_q:
+            best, best_q = language, q
+    return best
 
 
 def cors_headers(origin: str | None, allowed: Iterable[str], methods: str = "POST, OPTIONS") -> dict[str, str]:

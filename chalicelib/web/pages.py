@@ -9,6 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from .http import accepted_locale
 from .texts import TEXTS
 
 
@@ -24,3 +25,8 @@ def _environment() -> Environment:
 def render_page(name: str, locale: str, **context: Any) -> str:
     locale = locale if locale in TEXTS else "en"
     return _environment().get_template(f"{name}.html").render(t=TEXTS[locale], locale=locale, **context)
+
+
+def reader_locale(headers) -> str:
+    """For pages no form or lead decides (an invalid link): `Accept-Language`."""
+    return accepted_locale(headers, TEXTS, "en")

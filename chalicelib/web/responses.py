@@ -9,7 +9,9 @@ from typing import Any
 
 from chalice import Response
 
+from ..reasons import Reason
 from .http import HttpProblem
+from .messages import DEFAULT_LOCALE, worded
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -45,6 +47,13 @@ def redirect(url: str, status: int = 303, headers: Mapping[str, str] | None = No
     return Response(body="", status_code=status, headers={"Location": url, **(headers or {})})
 
 
+def problem_response(answer: HttpProblem, locale: str = DEFAULT_LOCALE, headers: Mapping[str, str] | None = None):
+    """The documented error shape, `{"errors": {name: message}}`, worded in the locale."""
+    return json_response(
+        answer.status, {"errors": worded(answer.errors, locale)}, {**(headers or {}), **answer.headers}
+    )
+
+
 def problem(error: Exception) -> HttpProblem | None:
     """The HTTP answer to a domain error, or None for a real failure."""
     if isinstance(error, HttpProblem):
@@ -70,14 +79,14 @@ def _answers() -> dict:
 
     return {
         InvalidSubmission: lambda e: (400, e.errors),
-        UnknownForm: lambda e: (404, {"form_id": "unknown form"}),
+        UnknownForm: lambda e: (404, {"form_id": Reason("unknown_form")}),
         RateLimited: lambda e: (
             429,
-            {"rate": "too many submissions, try again later"},
+            {"rate": Reason("rate_limited")},
             {"Retry-After": str(e.retry_after)},
         ),
         UnknownLead: lambda e: (404, {"lead_id": "no such lead"}),
-        VersionConflict: lambda e: (503, {"lead": "busy, try again"}, {"Retry-After": "1"}),
+        VersionConflict: lambda e: (503, {"lead": Reason("busy")}, {"Retry-After": "1"}),
         UnknownRep: lambda e: (404, {"rep_id": "no such rep"}),
         RepBusy: lambda e: (409, {"rep_id": "the rep has open assignments; close or reassign them first"}),
         NoOpenAssignment: lambda e: (404, {"lead_id": "the lead has no open assignment"}),
@@ -99,6 +108,23 @@ def answers_problems(view):
             answer = problem(error)
             if answer is None:
                 raise
-            return json_response(answer.status, {"errors": dict(answer.errors)}, answer.headers)
+            return problem_response(answer)
 
     return wrapper
+
+
+def answers_head(app):
+    """HEAD answers as GET does (status, headers), without the body; the view
+    itself must change nothing on GET (mail scanners prefetch links)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            response = view(*args, **kwargs)
+            if app.current_request.method == "HEAD":
+                response.body = ""
+            return response
+
+        return wrapper
+
+    return decorate

@@ -19,8 +19,10 @@ from ..routing.speed import days, report
 from ..storage.routing import UnknownRep
 from ..tokens import InvalidToken
 from .http import HttpProblem, read_json
-from .pages import render_page
+from .messages import word
+from .pages import reader_locale, render_page
 from .responses import empty_response, html_response, json_response, problem
+from .texts import TEXTS
 
 
 def _rep_id(rep_id: str) -> str:
@@ -78,24 +80,27 @@ def admin_act(services, lead_id: str, action: str, raw_body: bytes | None) -> ob
 
 
 # --- the rep's signed links -----------------------------------------------------------
-def _page(status: int, title: str, message: str, **context) -> object:
+def _page(status: int, title: str, message: str, locale: str = "en", **context) -> object:
     context.setdefault("lead", None)
     for name in ("form", "action_url", "outcome_url"):
         context.setdefault(name, None)
     return html_response(
-        status, render_page("rep_action", "en", title=title, message=message, outcomes=list(OUTCOMES), **context)
+        status, render_page("rep_action", locale, title=title, message=message, outcomes=list(OUTCOMES), **context)
     )
 
 
-def _offer(services, token: str, action: str):
+def _offer(services, token: str, action: str, headers):
+    # no rep is known yet: the reader's language decides these pages
+    locale = reader_locale(headers)
+    t = TEXTS[locale]
     if action not in ACTIONS:
-        return None, None, _page(404, "Unknown action", "This link is not valid.")
+        return None, None, _page(404, t["link_invalid_title"], t["link_invalid_intro"], locale)
     try:
         a, claims = services.router.offer_from_link(token)
     except (InvalidToken, KeyError):
-        return None, None, _page(404, "Invalid link", "This link is not valid or has expired.")
+        return None, None, _page(404, t["link_invalid_title"], t["link_invalid_intro"], locale)
     if a is None:
-        return None, None, _page(404, "Lead gone", "This lead no longer exists.")
+        return None, None, _page(404, t["rep_lead_gone_title"], t["rep_lead_gone_intro"], locale)
     return a, claims, None
 
 
@@ -136,15 +141,16 @@ def _state_page(services, token: str, a, claims, action: str, lead: dict | None)
     return _page(200, "Closed", f"This lead's outcome: {a.outcome}.", lead=None)
 
 
-def show_link(services, token: str, action: str) -> object:
-    a, claims, failed = _offer(services, token, action)
+def show_link(services, token: str, action: str, request) -> object:
+    a, claims, failed = _offer(services, token, action, request.headers)
     if failed:
         return failed
     return _state_page(services, token, a, claims, action, services.routing_store.lead(a.lead_id))
 
 
-def act_link(services, token: str, action: str, raw_body: bytes | None) -> object:
-    a, claims, failed = _offer(services, token, action)
+def act_link(services, token: str, action: str, request) -> object:
+    raw_body = request.raw_body
+    a, claims, failed = _offer(services, token, action, request.headers)
     if failed:
         return failed
     router = services.router
@@ -163,7 +169,7 @@ def act_link(services, token: str, action: str, raw_body: bytes | None) -> objec
         answer = problem(error)
         if answer is None:
             raise
-        return _page(answer.status, "Not done", next(iter(answer.errors.values())))
+        return _page(answer.status, "Not done", word(next(iter(answer.errors.values())), "en"))
     return _state_page(services, token, a, claims, action, services.routing_store.lead(a.lead_id))
 
 

@@ -24,6 +24,14 @@ TEXTS = {
         "unsubscribe_invalid_title": "Ungültiger Link",
         "unsubscribe_invalid_intro": "Dieser Abmeldelink ist ungültig. Bitte verwenden Sie den Link aus "
         "einer unserer E-Mails.",
+        "form_errors_title": "Das hat nicht geklappt",
+        "form_errors_intro": "Bitte prüfen Sie Ihre Angaben:",
+        "form_errors_back": "Zurück zum Formular",
+        "consent_label": "Einwilligung",
+        "link_invalid_title": "Ungültiger Link",
+        "link_invalid_intro": "Dieser Link ist ungültig oder abgelaufen.",
+        "rep_lead_gone_title": "Lead gelöscht",
+        "rep_lead_gone_intro": "Diesen Lead gibt es nicht mehr.",
     },
     "en": {
         "confirm_title": "Confirm your subscription",
@@ -44,5 +52,13 @@ TEXTS = {
         "unsubscribe_unsubscribed_intro": "You are unsubscribed and will receive no more emails from us.",
         "unsubscribe_invalid_title": "Invalid link",
         "unsubscribe_invalid_intro": "This unsubscribe link is not valid. Please use the link in one of our emails.",
+        "form_errors_title": "That did not work",
+        "form_errors_intro": "Please check what you entered:",
+        "form_errors_back": "Back to the form",
+        "consent_label": "Consent",
+        "link_invalid_title": "Invalid link",
+        "link_invalid_intro": "This link is not valid or has expired.",
+        "rep_lead_gone_title": "Lead gone",
+        "rep_lead_gone_intro": "This lead no longer exists.",
     },
 }

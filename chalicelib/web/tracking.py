@@ -12,6 +12,7 @@ from chalice import Response
 from ..tokens import InvalidToken
 from ..tracking.links import read_click, read_open
 from .http import _quality
+from .pages import reader_locale, render_page
 from .responses import SECURITY_HEADERS, empty_response, html_response, redirect
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def open_pixel(services, token: str, request) -> object:
 def click(services, token: str, request) -> object:
     hit = _record(services, "email_click", read_click, token, request)
     if hit is None:
-        return html_response(404, "<!doctype html><title>Link not valid</title><p>This link is not valid.</p>")
+        page = render_page("notice", reader_locale(request.headers), notice="link_invalid")
+        return html_response(404, page)
     # 302: the target is the token's, never the query's (no open redirect)
     return redirect(hit.target, status=302, headers=_NO_CACHE)

@@ -11,15 +11,18 @@ from urllib.parse import parse_qs
 
 from ..consent.unsubscribe import ONE_CLICK, ONE_CLICK_BODY, PAGE
 from .http import client, media_type
-from .pages import render_page
+from .pages import reader_locale, render_page
 from .responses import html_response
 
 _STATUS = {"subscribed": 200, "unsubscribed": 200, "invalid": 404}
 
 
-def _page(services, token: str, state) -> object:
+def _page(services, token: str, state, headers) -> object:
     html = render_page(
-        "unsubscribe", state.locale, state=state.status, action=f"{services.settings.public_url}/unsubscribe/{token}"
+        "unsubscribe",
+        state.locale or reader_locale(headers),
+        state=state.status,
+        action=f"{services.settings.public_url}/unsubscribe/{token}",
     )
     return html_response(_STATUS[state.status], html)
 
@@ -49,11 +52,11 @@ def _method(headers, raw_body: bytes | None) -> str:
     return ONE_CLICK if value in _fields(headers, raw_body).get(name, []) else PAGE
 
 
-def show(services, token: str) -> object:
-    return _page(services, token, services.unsubscribe.state(token))
+def show(services, token: str, request) -> object:
+    return _page(services, token, services.unsubscribe.state(token), request.headers)
 
 
 def unsubscribe(services, token: str, request) -> object:
     ip, user_agent = client(request.context, request.headers)
     state = services.unsubscribe.unsubscribe(token, _method(request.headers, request.raw_body), ip, user_agent)
-    return _page(services, token, state)
+    return _page(services, token, state, request.headers)

@@ -109,6 +109,22 @@ class ApiRequestHandler(ChaliceRequestHandler):
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _route
 
+    def _send_http_response(self, code: int, headers, body) -> None:
+        """chalice.local writes a HEAD answer's body, which a kept-alive
+        client then reads as the start of its next answer. HEAD gets the
+        headers only; Content-Length is the body's that GET would get, or
+        absent when the app sent none (RFC 9110 9.3.2, 8.6)."""
+        if self.command != "HEAD":
+            return super()._send_http_response(code, headers, body)
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+        self.send_response(code)
+        if body:
+            self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
+        self._send_headers(headers)
+
     def log_message(self, format: str, *args) -> None:
         if self._dev_routes.quiet:
             return

@@ -2,42 +2,20 @@
 page, HTML form, mailbox, confirm link, button, confirmed page. Each step's
 screenshot is kept under test-artifacts/browser/."""
 
-import os
-import shutil
 import uuid
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import stack  # noqa: F401 (the module's stack fixture)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+from .conftest import ARTIFACTS
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-# the machine's closed network otherwise floods chromium with refused connections
-FLAGS = [
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 @pytest.fixture
-def page():
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        args = FLAGS + (["--no-sandbox"] if os.geteuid() == 0 else [])
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+def page(browser):
+    return browser.new_page()
 
 
 def test_signup_confirm_in_the_browser(stack, page):

@@ -2,6 +2,7 @@ import pytest
 
 from chalicelib.capture.validation import InvalidSubmission, as_value_lists, validate_submission
 from chalicelib.playbook import load_playbook
+from chalicelib.web.messages import MESSAGES, word
 
 FORM = load_playbook().forms["demo"]
 
@@ -60,7 +61,46 @@ def test_empty_optional_values_are_absent_not_empty_strings():
     ],
 )
 def test_bad_fields_are_named_with_a_message(fields, field, message):
-    assert message in errors(**fields)[field]
+    assert message in word(errors(**fields)[field], "en")
+
+
+def local_part(octets):
+    return "a" * octets + "@example.com"
+
+
+# 254 octets in all: "a@", three labels of 63 and their dots, a label of 57, ".de"
+LONGEST = "a@" + ".".join(["b" * 63] * 3) + "." + "c" * 57 + ".de"
+# 236 characters, 260 octets once the domain is punycode
+LONG_IN_PUNYCODE = "a@" + ".".join(["ü" * 57] * 4) + ".de"
+
+
+@pytest.mark.parametrize(
+    "address, reason",
+    [
+        ("jürgen@example.de", "email_local_ascii"),
+        ("straße@example.de", "email_local_ascii"),
+        ("用户@example.cn", "email_local_ascii"),
+        (local_part(65), "email_local_length"),
+        (LONG_IN_PUNYCODE, "email_length"),
+        ("ann@example", "email_invalid"),
+    ],
+)
+def test_addresses_ses_cannot_deliver_are_refused_with_their_reason(address, reason):
+    assert errors(email=address, consent=True)["email"].key == reason
+
+
+def test_addresses_at_the_limits_ses_delivers_are_accepted():
+    assert clean(email=local_part(64)).email == local_part(64)
+    assert len(LONGEST) == 254 and clean(email=LONGEST).email == LONGEST
+
+
+def test_internationalised_domains_are_stored_as_punycode_whatever_their_case():
+    assert clean(email="Jurgen@Bücher.DE").email == "jurgen@xn--bcher-kva.de"
+
+
+def test_every_reason_is_worded_in_german_and_english():
+    assert set(MESSAGES["de"]) == set(MESSAGES["en"])
+    assert "Umlaute" in word(errors(email="jürgen@example.de", consent=True)["email"], "de")
 
 
 def test_all_problems_are_reported_at_once():

@@ -16,6 +16,7 @@ from chalicelib.capture.validation import InvalidSubmission, as_value_lists, val
 from chalicelib.playbook import load_playbook
 from chalicelib.values import text_problem
 from chalicelib.web.http import HttpProblem, read_json
+from chalicelib.web.messages import LOCALES, worded
 
 PLAYBOOK = load_playbook()
 FORM = PLAYBOOK.forms["demo"]
@@ -88,7 +89,9 @@ def test_capture_validation_gives_clean_text_or_field_errors(fields):
     try:
         submission = validate_submission(FORM, as_value_lists({"email": "ann@example.com", "consent": True, **fields}))
     except InvalidSubmission as invalid:
-        assert invalid.errors and all(isinstance(m, str) and m for m in invalid.errors.values())
+        # every refusal can be worded for the person, in each language
+        for locale in LOCALES:
+            assert invalid.errors and all(worded(invalid.errors, locale).values())
         return
     for value in [*submission.profile.values(), *submission.attribution.values()]:
         for text in value if isinstance(value, list) else [value]:

@@ -4,13 +4,14 @@ accepted (the routes' 400s are in tests/integration/test_bad_input.py)."""
 import pytest
 
 from chalicelib.web.http import MAX_DEPTH, HttpProblem, read_json
+from chalicelib.web.messages import word
 
 
 def refused(body: str) -> str:
     with pytest.raises(HttpProblem) as problem:
         read_json(body.encode())
     assert problem.value.status == 400
-    return problem.value.errors["body"]
+    return word(problem.value.errors["body"], "en")
 
 
 def nested(levels: int) -> str:

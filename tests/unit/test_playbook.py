@@ -47,6 +47,7 @@ def test_environment_values_fill_the_placeholders():
         (lambda p: p["forms"]["demo"]["fields"].pop("consent"), "forms.demo"),
         (lambda p: p["forms"]["demo"].update(allowed_origins=["https://x.example/path"]), "forms.demo.allowed_origins"),
         (lambda p: p.update(colour="blue"), "colour"),
+        (lambda p: p["forms"]["demo"].update(error_url="javascript:alert(1)"), "forms.demo.error_url"),
         (lambda p: p["suppression"].update(soft_bounce_threshold=0), "suppression.soft_bounce_threshold"),
         (lambda p: p["suppression"].update(soft_bounce_window=30), "suppression.soft_bounce_window"),
         (lambda p: p.pop("sender"), "sender"),

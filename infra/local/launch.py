@@ -44,6 +44,14 @@ class RunningStack:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def render_token(self, form_id: str = "demo") -> str:
+        """A render token from `GET /forms/{form_id}/token`, then the app's
+        clock moved past the form's min_fill_seconds, as if a person filled
+        the form (a post without one is dropped as a bot's)."""
+        token = requests.get(f"{self.api}/forms/{form_id}/token", timeout=10).json()["token"]
+        assert requests.post(f"{self.api}/_local/clock", json={"advance_seconds": 3}, timeout=10).ok
+        return token
+
     def stop(self, timeout: float = 20) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)

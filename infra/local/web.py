@@ -136,9 +136,15 @@ def api_server(app, config, host: str, port: int, dev_routes: DevRoutes) -> Thre
     # thread-local, as requests are served on threads
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
-    return ThreadedHTTPServer(
+    return _ApiServer(
         (host, port), functools.partial(ApiRequestHandler, app_object=app, config=config, dev_routes=dev_routes)
     )
+
+
+class _ApiServer(ThreadedHTTPServer):
+    # socketserver's backlog of 5 resets bursts of concurrent clients on a
+    # busy machine, where API Gateway would take them all
+    request_queue_size = 128
 
 
 class LandingHandler(BaseHTTPRequestHandler):

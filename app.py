@@ -220,6 +220,14 @@ def delete_rep(rep_id):
     return routing.delete_rep(services(), rep_id)
 
 
+@app.route("/assignments", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def assignments_needing_attention():
+    from chalicelib.web import routing
+
+    return routing.needing_attention(services(), app.current_request.query_params)
+
+
 @app.route("/assignments/{lead_id}", methods=["GET"], authorizer=admin_token)
 def lead_assignments(lead_id):
     from chalicelib.web import routing

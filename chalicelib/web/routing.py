@@ -17,13 +17,15 @@ from ..routing.notify import summary
 from ..routing.reps import REP_ID, RepInput
 from ..routing.service import ACTIONS
 from ..routing.speed import days, report
-from ..storage.routing import UnknownRep
+from ..storage.routing import ATTENTION, UnknownRep
 from ..tokens import InvalidToken
 from .http import HttpProblem
 from .pages import render_page
+from .paging import next_cursor, page_request
 from .responses import empty_response, html_response, json_response, problem
 
 _MAX_BODY = 16 * 1024
+_CURSOR = "assignments-cursor"
 
 
 def _json_object(raw: bytes | None) -> dict:
@@ -75,6 +77,18 @@ def delete_rep(services, rep_id: str) -> object:
 # --- admin on a lead's assignment --------------------------------------------------
 def lead_assignments(services, lead_id: str) -> object:
     return json_response(200, {"assignments": [a.view() for a in services.routing_store.assignments(lead_id)]})
+
+
+def needing_attention(services, query: dict | None) -> object:
+    """`GET /assignments?status=unassigned|overdue`: oldest first, paged."""
+    query = query or {}
+    status = query.get("status", "")
+    if status not in ATTENTION:
+        raise HttpProblem(400, {"status": f"must be one of {', '.join(ATTENTION)}"})
+    limit, start = page_request(services, query, _CURSOR, status)
+    found, last_key = services.routing_store.needing_attention(status, limit, start)
+    views = [a.view() for a in found]
+    return json_response(200, {"assignments": views, "next_cursor": next_cursor(services, _CURSOR, status, last_key)})
 
 
 def admin_act(services, lead_id: str, action: str, raw_body: bytes | None) -> object:

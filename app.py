@@ -204,6 +204,14 @@ def put_rep(rep_id):
     return routing.put_rep(services(), rep_id, app.current_request.raw_body)
 
 
+@app.route("/reps/{rep_id}", methods=["PATCH"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def patch_rep(rep_id):
+    from chalicelib.web import routing
+
+    return routing.patch_rep(services(), rep_id, app.current_request.raw_body)
+
+
 @app.route("/reps/{rep_id}", methods=["GET"], authorizer=admin_token)
 @answers_problems
 def get_rep(rep_id):

@@ -287,7 +287,21 @@ class RoutingStore:
 
     def put_rep(self, rep_id: str, fields: Mapping[str, Any], at: str) -> bool:
         """Creates or replaces the rep's profile; its load counter stays.
-        True if the rep is new."""
+        True if the rep is new (ALL_OLD is empty only for a new item, on
+        DynamoDB as on moto; UPDATED_OLD would leave out unchanged values)."""
+        old = self._save_rep(rep_id, fields, at)
+        return not old
+
+    def patch_rep(self, rep_id: str, fields: Mapping[str, Any], at: str) -> None:
+        """Changes only the named fields (None removes one). Raises UnknownRep."""
+        try:
+            self._save_rep(rep_id, fields, at, condition="attribute_exists(pk)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise UnknownRep(rep_id) from None
+
+    def _save_rep(self, rep_id: str, fields: Mapping[str, Any], at: str, condition: str | None = None) -> dict:
         sets = {k: v for k, v in fields.items() if v is not None}
         removes = [k for k, v in fields.items() if v is None]
         operation = _update(
@@ -295,9 +309,11 @@ class RoutingStore:
             {**sets, "rep_id": rep_id, "updated_at": at},
             removes=removes,
             adds={"open_count": 0},
+            condition=condition,
         )
-        old = self._client.update_item(TableName=self._table, ReturnValues="UPDATED_OLD", **operation)
-        return "rep_id" not in old.get("Attributes", {})
+        return self._client.update_item(TableName=self._table, ReturnValues="ALL_OLD", **operation).get(
+            "Attributes", {}
+        )
 
     def delete_rep(self, rep_id: str) -> None:
         """Raises UnknownRep, RepBusy (open assignments would lose their counter)."""

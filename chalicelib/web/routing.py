@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from ..clock import iso
 from ..routing.assignment import ACCEPTED, OFFERED, OUTCOMES
 from ..routing.notify import summary
-from ..routing.reps import REP_ID, RepInput
+from ..routing.reps import REP_ID, RepInput, patched
 from ..routing.service import ACTIONS
 from ..routing.speed import days, report
 from ..storage.routing import ATTENTION, UnknownRep
@@ -47,15 +47,33 @@ def _rep_id(rep_id: str) -> str:
 
 
 # --- reps ------------------------------------------------------------------------
+def _invalid(error: ValidationError) -> HttpProblem:
+    return HttpProblem(400, {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in error.errors()})
+
+
 def put_rep(services, rep_id: str, raw_body: bytes | None) -> object:
     rep_id = _rep_id(rep_id)
     try:
         rep = RepInput.model_validate(_json_object(raw_body))
     except ValidationError as error:
-        errors = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in error.errors()}
-        raise HttpProblem(400, errors) from None
+        raise _invalid(error) from None
     created = services.routing_store.put_rep(rep_id, rep.stored(), iso(services.clock.now()))
     return json_response(201 if created else 200, services.routing_store.rep(rep_id).public())
+
+
+def patch_rep(services, rep_id: str, raw_body: bytes | None) -> object:
+    """Changes only the fields the body names; 404 for an unknown rep."""
+    store = services.routing_store
+    changes = _json_object(raw_body)
+    rep = store.rep(_rep_id(rep_id))
+    if rep is None:
+        raise UnknownRep(rep_id)
+    try:
+        fields = patched(rep, changes)
+    except ValidationError as error:
+        raise _invalid(error) from None
+    store.patch_rep(rep_id, fields, iso(services.clock.now()))
+    return json_response(200, store.rep(rep_id).public())
 
 
 def get_rep(services, rep_id: str) -> object:

@@ -45,6 +45,7 @@ def summary(lead: Mapping[str, Any]) -> dict[str, Any]:
 
 def rep_mail(
     rep_email: str,
+    locale: str,
     lead: Mapping[str, Any],
     activities: Sequence[Mapping[str, Any]],
     a: Assignment,
@@ -60,19 +61,19 @@ def rep_mail(
         "links": links,
         "sla_minutes": sla_minutes,
     }
-    return render_mail("rep_assignment", "en", rep_email, context, tags={"kind": "rep_assignment"})
+    return render_mail("rep_assignment", locale, rep_email, context, tags={"kind": "rep_assignment"})
 
 
 def manager_mail(
-    manager_email: str, lead: Mapping[str, Any], a: Assignment, previous_rep: str, sla_minutes: float
+    manager_email: str, locale: str, lead: Mapping[str, Any], a: Assignment, previous_rep: str, sla_minutes: float
 ) -> OutgoingMail:
     context = {"lead": summary(lead), "assignment": a, "previous_rep": previous_rep, "sla_minutes": sla_minutes}
-    return render_mail("sla_missed", "en", manager_email, context, tags={"kind": "sla_missed"})
+    return render_mail("sla_missed", locale, manager_email, context, tags={"kind": "sla_missed"})
 
 
-def unassigned_mail(manager_email: str, lead: Mapping[str, Any], a: Assignment) -> OutgoingMail:
+def unassigned_mail(manager_email: str, locale: str, lead: Mapping[str, Any], a: Assignment) -> OutgoingMail:
     context = {"lead": summary(lead), "assignment": a, "reason": one_line(a.unassigned_reason or "")}
-    return render_mail("unassigned", "en", manager_email, context, tags={"kind": "unassigned"})
+    return render_mail("unassigned", locale, manager_email, context, tags={"kind": "unassigned"})
 
 
 def webhook_payload(lead: Mapping[str, Any], a: Assignment, links: Links) -> dict[str, Any]:

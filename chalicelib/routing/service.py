@@ -153,10 +153,14 @@ class Router:
         if a.notified_offer < a.offer:
             activities = self._store.recent_activities(a.lead_id, _RECENT_ACTIVITIES)
             sla = self._routing.sla.minutes if a.sla_due_at else None
-            self._mailer.send(rep_mail(rep.email, lead, activities, a, links, sla))
-            manager = self._routing.sla.manager_email
-            if manager and a.reason in ("sla", "escalated") and len(a.tried) > 1:
-                self._mailer.send(manager_mail(manager, lead, a, a.tried[-2], self._routing.sla.minutes))
+            self._mailer.send(rep_mail(rep.email, rep.locale, lead, activities, a, links, sla))
+            sla_rules = self._routing.sla
+            if sla_rules.manager_email and a.reason in ("sla", "escalated") and len(a.tried) > 1:
+                self._mailer.send(
+                    manager_mail(
+                        sla_rules.manager_email, sla_rules.manager_locale, lead, a, a.tried[-2], sla_rules.minutes
+                    )
+                )
             at = iso(self._clock.now())
             first = a.notified_at is None
             try:
@@ -193,7 +197,7 @@ class Router:
         if lead is None:
             return "lead gone"
         if manager:
-            self._mailer.send(unassigned_mail(manager, lead, a))
+            self._mailer.send(unassigned_mail(manager, self._routing.sla.manager_locale, lead, a))
         try:
             self._store.mark_notified(a, iso(self._clock.now()), None)
         except StaleAssignment:

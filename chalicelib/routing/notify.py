@@ -67,7 +67,15 @@ def rep_mail(
 def manager_mail(
     manager_email: str, locale: str, lead: Mapping[str, Any], a: Assignment, previous_rep: str, sla_minutes: float
 ) -> OutgoingMail:
-    context = {"lead": summary(lead), "assignment": a, "previous_rep": previous_rep, "sla_minutes": sla_minutes}
+    """An SLA breach: the lead moved on from `previous_rep`, or (when it is
+    still theirs) nobody else could take it and it is overdue."""
+    context = {
+        "lead": summary(lead),
+        "assignment": a,
+        "previous_rep": previous_rep,
+        "sla_minutes": sla_minutes,
+        "stays": a.rep_id == previous_rep,
+    }
     return render_mail("sla_missed", locale, manager_email, context, tags={"kind": "sla_missed"})
 
 

@@ -50,6 +50,15 @@ ACTIONS = ("accept", "decline", "outcome")
 _RECENT_ACTIVITIES = 5
 
 
+def _first(lead_id: str, key: str, at: str, event: tuple[str, dict], **fields: Any) -> Assignment:
+    """The first state of an SQL transition's assignment, with its first event."""
+    a = Assignment(
+        lead_id=lead_id, key=key, sql_at=key, offer=1, reason="routed", routed_at=at, offered_at=at, **fields
+    )
+    what, detail = event
+    return replace(a, history=(a.event(at, what, **detail),))
+
+
 class Router:
     def __init__(self, playbook, store, mailer, webhooks, signer, clock, public_url: str, scorer, sla_shards: int):
         self._routing = playbook.routing
@@ -85,22 +94,17 @@ class Router:
         facts = lead_facts(lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"))
         reps = self._store.reps()
         for target in targets(reps, facts, self._routing, now):
-            rep_id = target.rep.rep_id
-            a = Assignment(
-                lead_id=lead["lead_id"],
-                key=key,
-                sql_at=key,
+            a = _first(
+                lead["lead_id"],
+                key,
+                at,
+                ("routed", {"how": target.how}),
                 status=OFFERED,
-                rep_id=rep_id,
-                offer=1,
-                reason="routed",
+                rep_id=target.rep.rep_id,
                 how=target.how,
-                routed_at=at,
-                offered_at=at,
-                tried=(rep_id,),
+                tried=(target.rep.rep_id,),
                 sla_due_at=self._sla_due(now, target.is_default_owner),
             )
-            a = replace(a, history=(a.event(at, "routed", how=target.how),))
             try:
                 self._store.create(a, bounded=not target.is_default_owner)
                 return a, target.rep
@@ -109,21 +113,17 @@ class Router:
             except AlreadyAssigned:
                 return self._store.assignment(lead["lead_id"], key), None
         why = why_nobody(reps, facts, self._routing, now)
-        a = Assignment(
-            lead_id=lead["lead_id"],
-            key=key,
-            sql_at=key,
+        a = _first(
+            lead["lead_id"],
+            key,
+            at,
+            ("unassigned", {"detail": why}),
             status=UNASSIGNED,
             rep_id=None,
-            offer=1,
-            reason="routed",
             how=UNASSIGNED,
-            routed_at=at,
-            offered_at=at,
             unassigned_at=at,
             unassigned_reason=why,
         )
-        a = replace(a, history=(a.event(at, "unassigned", detail=why),))
         try:
             self._store.create_unassigned(a)
         except AlreadyAssigned:
@@ -317,8 +317,8 @@ class Router:
                 try:
                     new = self._reassign(a, "sla")
                     done["escalated" if new.reason == "escalated" else "reassigned"] += 1
-                except NoEligibleRep:
-                    self._stop(a, now)
+                except NoEligibleRep as nobody:
+                    self._stop(a, now, str(nobody))
                     done["stopped"] += 1
                 except StaleAssignment:
                     done["skipped"] += 1  # another run or a rep got there first
@@ -359,11 +359,17 @@ class Router:
                 return False  # an overlapping run took it
         return False
 
-    def _stop(self, a: Assignment, now) -> None:
+    def _stop(self, a: Assignment, now, why: str) -> None:
+        """Nobody else can take it: it stays the rep's, listed as overdue, and
+        the manager hears (once: only the run whose write wins mails)."""
         try:
-            self._store.stop_sla(a, iso(now), "nobody else can take the lead")
+            self._store.stop_sla(a, iso(now), why)
         except StaleAssignment:
-            pass
+            return
+        sla = self._routing.sla
+        lead = self._store.lead(a.lead_id)
+        if sla.manager_email and lead is not None:
+            self._mailer.send(manager_mail(sla.manager_email, sla.manager_locale, lead, a, a.rep_id, sla.minutes))
 
     # --- erasure ------------------------------------------------------------------
     def release_for_erasure(self, lead_id: str) -> int:

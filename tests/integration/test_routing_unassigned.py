@@ -109,7 +109,10 @@ def test_an_offer_past_its_sla_with_nobody_else_is_listed_overdue_until_accepted
     queue.pump()
     clock.advance(16 * 60)
     assert watch(client)["stopped"] == 1
+    assert watch(client)["stopped"] == 0  # an overlapping run: nothing, and no second mail
 
+    [told] = manager_mails(mailbox)
+    assert "SLA missed" in told["Subject"] and "stays offered to ann" in told.get_body(("plain",)).get_content()
     [a] = listed(client, "overdue")["assignments"]
     assert (a["lead_id"], a["rep_id"], a["status"]) == (lead_id, "ann", "offered")
     client.http.post(f"/assignments/{lead_id}/accept", headers=JSON_ADMIN, body=json.dumps({}))
@@ -126,3 +129,29 @@ def test_reps_that_list_no_pools_serve_the_fallback_pool(client, stream, mailbox
     owners = sorted(assignments(client, lead_id)[0]["rep_id"] for lead_id in leads)
     assert owners == ["ann", "ann", "bob", "bob"]
     assert {assignments(client, lead_id)[0]["how"] for lead_id in leads} == {"fallback:inbound"}
+
+
+def test_overlapping_watcher_runs_hand_an_unassigned_sql_to_exactly_one_rep(services, client, stream, mailbox, queue):
+    import threading
+
+    lead_id = sql_lead(client, stream, mailbox, "race@acme.example")
+    queue.pump()
+    put_rep(client, "ann", capacity=1)
+    put_rep(client, "bob", capacity=1)
+    results, barrier = [], threading.Barrier(4)
+
+    def run():
+        barrier.wait()
+        results.append(services.router.sla_due())
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(r["taken"] for r in results) == 1
+    [a] = assignments(client, lead_id)
+    assert a["status"] == "offered" and a["offer"] == 2
+    load = {r["rep_id"]: r["open_assignments"] for r in client.http.get("/reps", headers=ADMIN).json_body["reps"]}
+    assert sorted(load.values()) == [0, 1] and load[a["rep_id"]] == 1

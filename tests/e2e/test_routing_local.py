@@ -10,6 +10,7 @@ import requests
 
 from infra.local.launch import start_stack
 
+from .conftest import Api
 from .test_local_stack import address, confirm_link
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +29,16 @@ def test_the_demo_team_is_seeded_printed_and_a_demo_sql_reaches_a_dach_rep(api):
     output = api.stack.output()
     assert "Sales team    anna-schmidt" in output and "Default owner sales-lead\n" in output
 
-    email = address("sql")
+    sql_lead(api, address("sql"))
+
+    mails = [m for rep in DACH for m in api.mail_to(rep) if "Dora" in m["subject"]]
+    assert len(mails) == 1 and mails[0]["tags"]["kind"] == "rep_assignment"
+    assert "Neuer Lead für Sie" in mails[0]["subject"]  # the demo dach reps read German
+    assert re.search(r"/rep/[^/\s]+/accept", mails[0]["text"])
+
+
+def sql_lead(api, email: str) -> None:
+    """A demo lead that confirms and asks for a demo: an SQL."""
     answer = requests.post(
         f"{api.url}/forms/demo/submissions",
         json={"email": email, "consent": True, "first_name": "Dora", "company": "Acme", **GOOD_FIT},
@@ -41,17 +51,29 @@ def test_the_demo_team_is_seeded_printed_and_a_demo_sql_reaches_a_dach_rep(api):
     assert requests.post(f"{api.url}/events", json={"lead": token, "type": "demo_request"}, timeout=10).status_code
     api.drain()
 
-    mails = [m for rep in DACH for m in api.mail_to(rep) if "Dora" in m["subject"]]
-    assert len(mails) == 1 and mails[0]["tags"]["kind"] == "rep_assignment"
-    assert "Neuer Lead für Sie" in mails[0]["subject"]  # the demo dach reps read German
-    assert re.search(r"/rep/[^/\s]+/accept", mails[0]["text"])
 
-
-def test_with_leadflow_seed_none_the_stack_starts_without_reps(tmp_path):
+def test_with_leadflow_seed_none_an_sql_waits_unassigned_until_a_rep_is_added(tmp_path):
     stack = start_stack(tmp_path / "stack.log", LEADFLOW_SEED="none")
     try:
-        admin = {"Authorization": "Bearer leadflow-local-admin"}
-        assert requests.get(f"{stack.api}/reps", headers=admin, timeout=10).json()["reps"] == []
+        api = Api(stack)
+        assert requests.get(f"{api.url}/reps", headers=api.admin, timeout=10).json()["reps"] == []
         assert "Sales team    none" in stack.output()
+        sql_lead(api, address("waiting"))
+
+        [told] = api.mail_to("sales-manager@leadflow.example")
+        assert told["tags"]["kind"] == "unassigned" and "sales-lead is not a rep" in told["text"]
+        waiting = requests.get(f"{api.url}/assignments?status=unassigned", headers=api.admin, timeout=10).json()
+        [a] = waiting["assignments"]
+        rep = {"name": "Late Larry", "email": "larry@sales.leadflow.example", "capacity": 3}
+        assert requests.put(f"{api.url}/reps/larry", json=rep, headers=api.admin, timeout=10).status_code == 201
+        assert requests.post(f"{api.url}/_local/schedules/watch_sla", timeout=30).status_code == 200
+        api.drain()
+
+        [mail] = api.mail_to("larry@sales.leadflow.example")  # no pools: the fallback pool's
+        assert "Dora" in mail["subject"] and mail["tags"]["kind"] == "rep_assignment"
+        [now] = requests.get(f"{api.url}/assignments/{a['lead_id']}", headers=api.admin, timeout=10).json()[
+            "assignments"
+        ]
+        assert (now["status"], now["rep_id"]) == ("offered", "larry")
     finally:
         stack.stop()

@@ -47,7 +47,9 @@ def describe(reps: list, routing) -> list[str]:
     lines = []
     for n, rep in enumerate(reps):
         pools = ", ".join(rep.pools) or f"{routing.fallback_pool} (fallback)"
-        lines.append(f"  {'Sales team' if n == 0 else '':<14}{rep.rep_id} <{rep.email}>, pools: {pools}")
+        lines.append(
+            f"  {'Sales team' if n == 0 else '':<14}{rep.rep_id} <{rep.email}>, pools: {pools}, capacity {rep.capacity}"
+        )
     owner = routing.default_owner
     missing = "" if any(rep.rep_id == owner for rep in reps) else " (not a rep: SQLs it should take stay unassigned)"
     lines.append(f"  Default owner {owner or 'none'}{missing}")

@@ -213,6 +213,14 @@ def put_rep(rep_id):
     return routing.put_rep(services(), rep_id, app.current_request.raw_body)
 
 
+@app.route("/reps/{rep_id}", methods=["PATCH"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def patch_rep(rep_id):
+    from chalicelib.web import routing
+
+    return routing.patch_rep(services(), rep_id, app.current_request.raw_body)
+
+
 @app.route("/reps/{rep_id}", methods=["GET"], authorizer=admin_token)
 @answers_problems
 def get_rep(rep_id):
@@ -227,6 +235,14 @@ def delete_rep(rep_id):
     from chalicelib.web import routing
 
     return routing.delete_rep(services(), rep_id)
+
+
+@app.route("/assignments", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def assignments_needing_attention():
+    from chalicelib.web import routing
+
+    return routing.needing_attention(services(), app.current_request.query_params)
 
 
 @app.route("/assignments/{lead_id}", methods=["GET"], authorizer=admin_token)

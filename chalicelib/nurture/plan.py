@@ -49,6 +49,7 @@ class NurtureLead:
     # nurture mails sent within the frequency cap's window, oldest first
     recent: tuple[datetime, ...] = ()
     due_at: datetime | None = None
+    recycled_at: str | None = None  # when sales last sent the lead back to nurture
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def qualifies(lead: NurtureLead, sequence: Sequence) -> bool:
         and (not enrol.forms or lead.form_id in enrol.forms)
         and (not enrol.locales or lead.locale in enrol.locales)
         and _profile_matches(lead.profile, enrol.profile)
+        and (enrol.recycled is None or enrol.recycled == (lead.recycled_at is not None))
     )
 
 

@@ -32,6 +32,9 @@ class Enrolment(Strict):
     # profile field -> allowed values (a list-valued field matches if any
     # element is allowed)
     profile: dict[str, tuple[str, ...]] = {}
+    # true: only leads sales sent back to nurture (the `recycle` outcome),
+    # false: only leads never recycled; unset: either
+    recycled: bool | None = None
 
 
 class Exit(Strict):

@@ -7,6 +7,7 @@ data (PUT /reps/{rep_id}); a rep belongs to pools by naming them."""
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import EmailStr, Field, model_validator
 
@@ -36,8 +37,9 @@ class Sla(Strict):
     minutes: float = Field(default=15, gt=0)
     # after this many reassignments the lead goes to the default owner
     max_reassignments: int = Field(default=2, ge=0)
-    # who hears about every SLA breach
+    # who hears about every SLA breach and every SQL nobody can take, and in which language
     manager_email: EmailStr | None = None
+    manager_locale: Literal["de", "en"] = "en"
 
 
 class Webhooks(Strict):

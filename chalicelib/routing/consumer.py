@@ -1,7 +1,10 @@
 """The routing queue's consumer: messages one by one with Powertools' FIFO
 processor, which reports a failed message and the later ones of its message
 group (order per lead must hold; other leads go on) for redelivery; after the queue's maxReceiveCount
-a message moves to the dead-letter queue (infra/resources.yaml)."""
+a message moves to the dead-letter queue (infra/resources.yaml). The router
+never fails for want of a rep (the SQL is kept unassigned), so what reaches
+the dead-letter queue is a message that cannot be read, or an outage that
+outlasted every retry."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 class NoEligibleRep(Exception):
-    """Nobody can take the lead: no pool rep, no fallback, no default owner."""
+    """Nobody (else) can take the lead: no pool rep, no fallback, no default
+    owner. The router turns it into an unassigned or overdue assignment; it
+    never reaches a caller."""
 
 
 class NoOpenAssignment(LookupError):

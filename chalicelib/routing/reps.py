@@ -1,5 +1,6 @@
 """Reps as data: what PUT /reps/{rep_id} accepts (validated whole, 400 on
-anything else) and the stored rep the routing rules read."""
+anything else), what PATCH changes (the named fields, validated together
+with the rest of the stored rep) and the stored rep the routing rules read."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_vali
 
 REP_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LOCALES = ("de", "en")
 _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
@@ -53,7 +55,8 @@ class WorkingHours(_Input):
 class RepInput(_Input):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
-    # pools the rep takes leads from (the playbook's routing rules name them)
+    # pools the rep takes leads from (the playbook's routing rules name them);
+    # none: the fallback pool
     pools: tuple[str, ...] = Field(default=(), max_length=20)
     # what the rep covers; empty covers everything
     territories: tuple[str, ...] = Field(default=(), max_length=250)
@@ -64,6 +67,7 @@ class RepInput(_Input):
     out_of_office: bool = False
     webhook_url: HttpUrl | None = None
     webhook_secret: str | None = Field(default=None, min_length=16, max_length=200)
+    locale: Literal["de", "en"] = "en"  # the language of the rep's mails
 
     @field_validator("territories")
     @classmethod
@@ -93,6 +97,15 @@ class RepInput(_Input):
         return self.model_dump(mode="json")
 
 
+def patched(rep: Rep, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes a PATCH sets: only the named ones, checked together
+    with the rest of the stored rep (a webhook secret alone rotates it).
+    Raises pydantic.ValidationError."""
+    current = {name: getattr(rep, name) for name in RepInput.model_fields}
+    merged = RepInput.model_validate({**current, **changes}).stored()
+    return {name: merged[name] for name in changes}
+
+
 @dataclass(frozen=True)
 class Rep:
     rep_id: str
@@ -107,6 +120,7 @@ class Rep:
     out_of_office: bool = False
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
+    locale: str = "en"
     open_count: int = 0
     last_assigned_at: str | None = None
 
@@ -129,6 +143,7 @@ class Rep:
             "out_of_office": self.out_of_office,
             "webhook_url": self.webhook_url,
             "webhook_secret_set": self.webhook_secret is not None,
+            "locale": self.locale,
             "open_assignments": self.open_count,
             "capacity_left": self.capacity_left,
             "last_assigned_at": self.last_assigned_at,

@@ -9,7 +9,12 @@ finds them done. If the process dies between SES accepting the mail and the
 record, the retry mails again: a duplicate beats a lead nobody hears of.
 Reassignments (decline, SLA) change the assignment only; the stream sees the
 new offer and queues it, and this router notifies, with the queue's retries
-and dead-letter queue behind every notification."""
+and dead-letter queue behind every notification.
+
+No SQL is lost: when nobody can take it (no rep, no fallback, no default
+owner), the assignment is recorded `unassigned` with the reason, the manager
+is mailed (once per unassigned spell, recorded like a rep's notification),
+and the SLA watcher offers it again every run until a rep takes it."""
 
 from __future__ import annotations
 
@@ -21,18 +26,37 @@ from typing import Any
 from ..clock import epoch, iso
 from ..scoring.stages import InvalidOutcome, stage_by_sales_outcome
 from ..storage.routing import AlreadyAssigned, RepUnavailable, StaleAssignment
-from .assignment import ACCEPTED, OFFERED, OPEN, OUTCOMES, Assignment, reoffered
+from .assignment import (
+    ACCEPTED,
+    OFFERED,
+    OPEN,
+    OUTCOMES,
+    UNASSIGNED,
+    Assignment,
+    reoffered,
+    taken_up,
+    unassigned,
+)
 from .errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent
-from .notify import Links, manager_mail, rep_mail, webhook_payload
+from .notify import Links, manager_mail, rep_mail, unassigned_mail, webhook_payload
 from .reps import Rep
-from .rules import lead_facts, targets
-from .speed import accepted_counters, notified_counters
+from .rules import lead_facts, targets, why_nobody
+from .speed import accepted_counters, notified_counters, unassigned_counters
 
 log = logging.getLogger(__name__)
 
 LINK_PURPOSE = "rep"
 ACTIONS = ("accept", "decline", "outcome")
 _RECENT_ACTIVITIES = 5
+
+
+def _first(lead_id: str, key: str, at: str, event: tuple[str, dict], **fields: Any) -> Assignment:
+    """The first state of an SQL transition's assignment, with its first event."""
+    a = Assignment(
+        lead_id=lead_id, key=key, sql_at=key, offer=1, reason="routed", routed_at=at, offered_at=at, **fields
+    )
+    what, detail = event
+    return replace(a, history=(a.event(at, what, **detail),))
 
 
 class Router:
@@ -50,7 +74,7 @@ class Router:
     # --- the routing queue's consumer ---------------------------------------
     def route(self, lead_id: str, key: str) -> str:
         """Assign (once) and notify (once) one SQL transition; what happened.
-        Raises NoEligibleRep (the message is retried, then dead-lettered)."""
+        Nobody to take it: recorded unassigned, and the manager told."""
         a = self._store.assignment(lead_id, key)
         if a is not None:
             return self._notify(a)
@@ -68,23 +92,19 @@ class Router:
         now = self._clock.now()
         at = iso(now)
         facts = lead_facts(lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"))
-        for target in targets(self._store.reps(), facts, self._routing, now):
-            rep_id = target.rep.rep_id
-            a = Assignment(
-                lead_id=lead["lead_id"],
-                key=key,
-                sql_at=key,
+        reps = self._store.reps()
+        for target in targets(reps, facts, self._routing, now):
+            a = _first(
+                lead["lead_id"],
+                key,
+                at,
+                ("routed", {"how": target.how}),
                 status=OFFERED,
-                rep_id=rep_id,
-                offer=1,
-                reason="routed",
+                rep_id=target.rep.rep_id,
                 how=target.how,
-                routed_at=at,
-                offered_at=at,
-                tried=(rep_id,),
+                tried=(target.rep.rep_id,),
                 sla_due_at=self._sla_due(now, target.is_default_owner),
             )
-            a = replace(a, history=(a.event(at, "routed", how=target.how),))
             try:
                 self._store.create(a, bounded=not target.is_default_owner)
                 return a, target.rep
@@ -92,7 +112,23 @@ class Router:
                 continue  # filled up or went out of office since the read: next
             except AlreadyAssigned:
                 return self._store.assignment(lead["lead_id"], key), None
-        raise NoEligibleRep(f"no rep, fallback or default owner for lead routed at {key}")
+        why = why_nobody(reps, facts, self._routing, now)
+        a = _first(
+            lead["lead_id"],
+            key,
+            at,
+            ("unassigned", {"detail": why}),
+            status=UNASSIGNED,
+            rep_id=None,
+            how=UNASSIGNED,
+            unassigned_at=at,
+            unassigned_reason=why,
+        )
+        try:
+            self._store.create_unassigned(a)
+        except AlreadyAssigned:
+            return self._store.assignment(lead["lead_id"], key), None
+        return a, None
 
     def links(self, a: Assignment) -> Links:
         expires = self._clock.now() + timedelta(days=self._routing.link_days)
@@ -104,6 +140,8 @@ class Router:
 
     def _notify(self, a: Assignment, rep: Rep | None = None, lead: dict[str, Any] | None = None) -> str:
         """`rep` and `lead` as just read by the caller, if it has them."""
+        if a.status == UNASSIGNED:
+            return self._tell_manager(a, lead)
         if a.status != OFFERED or (a.notified_offer >= a.offer and a.webhook_offer >= a.offer):
             return f"offer {a.offer}: nothing left to do"
         rep = rep if rep is not None and rep.rep_id == a.rep_id else self._store.rep(a.rep_id)
@@ -115,10 +153,14 @@ class Router:
         if a.notified_offer < a.offer:
             activities = self._store.recent_activities(a.lead_id, _RECENT_ACTIVITIES)
             sla = self._routing.sla.minutes if a.sla_due_at else None
-            self._mailer.send(rep_mail(rep.email, lead, activities, a, links, sla))
-            manager = self._routing.sla.manager_email
-            if manager and a.reason in ("sla", "escalated") and len(a.tried) > 1:
-                self._mailer.send(manager_mail(manager, lead, a, a.tried[-2], self._routing.sla.minutes))
+            self._mailer.send(rep_mail(rep.email, rep.locale, lead, activities, a, links, sla))
+            sla_rules = self._routing.sla
+            if sla_rules.manager_email and a.reason in ("sla", "escalated") and len(a.tried) > 1:
+                self._mailer.send(
+                    manager_mail(
+                        sla_rules.manager_email, sla_rules.manager_locale, lead, a, a.tried[-2], sla_rules.minutes
+                    )
+                )
             at = iso(self._clock.now())
             first = a.notified_at is None
             try:
@@ -145,6 +187,24 @@ class Router:
             self._store.mark_webhook(a, iso(now), failure)
             done.append("webhook ok" if result.ok else f"webhook failed ({result.error})")
         return f"offer {a.offer}: {', '.join(done)}"
+
+    def _tell_manager(self, a: Assignment, lead: dict[str, Any] | None) -> str:
+        """Once per unassigned spell: the manager hears at once."""
+        manager = self._routing.sla.manager_email
+        if a.notified_offer >= a.offer:
+            return f"offer {a.offer}: unassigned, manager already told"
+        lead = lead or self._store.lead(a.lead_id)
+        if lead is None:
+            return "lead gone"
+        if manager:
+            self._mailer.send(unassigned_mail(manager, self._routing.sla.manager_locale, lead, a))
+        try:
+            self._store.mark_notified(a, iso(self._clock.now()), None)
+        except StaleAssignment:
+            return "taken meanwhile"
+        return f"offer {a.offer}: unassigned ({a.unassigned_reason}), " + (
+            "manager mailed" if manager else "no manager"
+        )
 
     # --- rep actions ------------------------------------------------------------
     def offer_from_link(self, token: str) -> tuple[Assignment | None, dict]:
@@ -180,15 +240,25 @@ class Router:
         return self._store.assignment(a.lead_id, a.key)
 
     def decline(self, a: Assignment, claims: dict | None = None) -> Assignment:
-        """Offers the lead to the next eligible rep. Raises OfferNotCurrent,
-        NoEligibleRep."""
+        """Offers the lead to the next eligible rep; nobody else: unassigned
+        (the manager is told, the watcher keeps trying). Raises OfferNotCurrent."""
         self._check(a, claims)
         if a.status != OFFERED:
             raise OfferNotCurrent()
         try:
-            return self._reassign(a, "declined")
+            try:
+                return self._reassign(a, "declined")
+            except NoEligibleRep as nobody:
+                return self._unassign(a, "declined", str(nobody))
         except StaleAssignment:
             raise OfferNotCurrent() from None
+
+    def _unassign(self, a: Assignment, reason: str, why: str) -> Assignment:
+        """Raises StaleAssignment."""
+        at = iso(self._clock.now())
+        new = unassigned(a, reason, why, at)
+        self._store.reoffer(a, new, False, a.event(at, "unassigned", reason=reason, detail=why))
+        return new
 
     def record_outcome(self, a: Assignment, outcome: str, note: str = "", claims: dict | None = None) -> Assignment:
         """Raises InvalidOutcome, NotAccepted, OfferNotCurrent."""
@@ -219,7 +289,8 @@ class Router:
         facts = lead_facts(lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"))
         escalate = a.reassignments >= self._routing.sla.max_reassignments
         exclude = frozenset(a.tried) | {a.rep_id}
-        for target in targets(self._store.reps(), facts, self._routing, now, exclude, default_owner_only=escalate):
+        reps = self._store.reps()
+        for target in targets(reps, facts, self._routing, now, exclude, default_owner_only=escalate):
             why = "escalated" if target.is_default_owner and reason == "sla" else reason
             new = reoffered(a, target.rep.rep_id, target.how, why, at, self._sla_due(now, target.is_default_owner))
             event = a.event(at, "reassigned", reason=why, to=new.rep_id)
@@ -228,7 +299,7 @@ class Router:
                 return new
             except RepUnavailable:
                 continue
-        raise NoEligibleRep("nobody else can take the lead")
+        raise NoEligibleRep(why_nobody(reps, facts, self._routing, now, exclude))
 
     # --- the SLA watcher ----------------------------------------------------------
     def sla_due(self, limit: int = 200) -> dict[str, int]:
@@ -236,7 +307,7 @@ class Router:
         reassigned or escalated. Overlapping runs are safe: every change is
         conditional on the offer that was read."""
         now = self._clock.now()
-        done = {"reassigned": 0, "escalated": 0, "stopped": 0, "skipped": 0}
+        done = {"reassigned": 0, "escalated": 0, "stopped": 0, "skipped": 0, **self._offer_unassigned(now, limit)}
         for shard in range(self._shards):
             for lead_id, key in self._store.due(shard, now, limit):
                 a = self._store.assignment(lead_id, key)
@@ -246,18 +317,59 @@ class Router:
                 try:
                     new = self._reassign(a, "sla")
                     done["escalated" if new.reason == "escalated" else "reassigned"] += 1
-                except NoEligibleRep:
-                    self._stop(a, now)
+                except NoEligibleRep as nobody:
+                    self._stop(a, now, str(nobody))
                     done["stopped"] += 1
                 except StaleAssignment:
                     done["skipped"] += 1  # another run or a rep got there first
         return done
 
-    def _stop(self, a: Assignment, now) -> None:
+    def _offer_unassigned(self, now, page: int) -> dict[str, int]:
+        """Every unassigned SQL (from the sparse `attention` index: its size
+        is the work) is offered again; the new rep hears through the stream
+        and the queue, like any new offer."""
+        done = {"taken": 0, "unassigned": 0}
+        reps, start = None, None
+        while True:
+            found, start = self._store.needing_attention(UNASSIGNED, page, start)
+            for listed in found:
+                reps = self._store.reps() if reps is None else reps  # once per run, and only if needed
+                done["taken" if self._take_up(listed, reps, now) else "unassigned"] += 1
+            if start is None:
+                return done
+
+    def _take_up(self, listed: Assignment, reps: list[Rep], now) -> bool:
+        a = self._store.assignment(listed.lead_id, listed.key)  # the index lags: read it as it is
+        lead = self._store.lead(listed.lead_id) if a is not None and a.status == UNASSIGNED else None
+        if lead is None:
+            return False
+        at = iso(now)
+        facts = lead_facts(lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"))
+        for target in targets(reps, facts, self._routing, now, frozenset(a.tried)):
+            new = taken_up(a, target.rep.rep_id, target.how, at, self._sla_due(now, target.is_default_owner))
+            event = a.event(at, "taken up", to=new.rep_id)
+            try:
+                self._store.reoffer(
+                    a, new, not target.is_default_owner, event, unassigned_counters(a.unassigned_at, at)
+                )
+                return True
+            except RepUnavailable:
+                continue
+            except StaleAssignment:
+                return False  # an overlapping run took it
+        return False
+
+    def _stop(self, a: Assignment, now, why: str) -> None:
+        """Nobody else can take it: it stays the rep's, listed as overdue, and
+        the manager hears (once: only the run whose write wins mails)."""
         try:
-            self._store.stop_sla(a, iso(now), "nobody else can take the lead")
+            self._store.stop_sla(a, iso(now), why)
         except StaleAssignment:
-            pass
+            return
+        sla = self._routing.sla
+        lead = self._store.lead(a.lead_id)
+        if sla.manager_email and lead is not None:
+            self._mailer.send(manager_mail(sla.manager_email, sla.manager_locale, lead, a, a.rep_id, sla.minutes))
 
     # --- erasure ------------------------------------------------------------------
     def release_for_erasure(self, lead_id: str) -> int:

@@ -19,10 +19,12 @@ FIVE_MINUTES, ONE_HOUR = 300, 3600
 SQL_TO_NOTIFIED = "n"
 NOTIFIED_TO_ACCEPTED = "r"
 SQL_TO_ACCEPTED = "a"
+UNASSIGNED_WAIT = "u"  # how long nobody held an SQL (also inside sql_to_notified)
 HISTOGRAMS = {
     SQL_TO_NOTIFIED: "sql_to_notified",
     NOTIFIED_TO_ACCEPTED: "notified_to_accepted",
     SQL_TO_ACCEPTED: "sql_to_accepted",
+    UNASSIGNED_WAIT: "unassigned_wait",
 }
 MAX_DAYS = 366
 
@@ -60,6 +62,11 @@ def accepted_counters(sql_at: str, notified_at: str | None, accepted_at: str) ->
 
 def notified_counters(sql_at: str, notified_at: str) -> dict[str, int]:
     return {"notified": 1, f"{SQL_TO_NOTIFIED}{bucket(seconds_between(sql_at, notified_at))}": 1}
+
+
+def unassigned_counters(unassigned_at: str | None, taken_at: str) -> dict[str, int]:
+    """What a rep taking up an unassigned SQL adds to its day item."""
+    return {f"{UNASSIGNED_WAIT}{bucket(seconds_between(unassigned_at or taken_at, taken_at))}": 1}
 
 
 def days(start: date, end: date) -> list[str]:
@@ -107,6 +114,7 @@ def report(day_items: Iterable[Mapping[str, int]], start: str, end: str) -> dict
         "sqls": sqls,
         "notified": totals.get("notified", 0),
         "accepted": totals.get("accepted", 0),
+        "unassigned": totals.get("unassigned", 0),
         "accepted_within_5_minutes": round(totals.get("within_5m", 0) / sqls, 4) if sqls else None,
         "accepted_within_1_hour": round(totals.get("within_1h", 0) / sqls, 4) if sqls else None,
         **durations,

@@ -41,6 +41,10 @@ change, by `rescore_shard` (write-sharded) and `rescore_at`.
 Index `sla` (sparse, keys only): assignments offered and not yet accepted,
 by `sla_shard` and `sla_due_at` (the SLA watcher's work list).
 
+Index `attention` (sparse): assignments nobody holds (`unassigned`) or
+offered past their SLA with nobody else to take them (`overdue`), by
+`attention` and `attention_at`: the admin list and the watcher's retries.
+
 Reps share one partition (a few hundred at most: listed with one Query). Rep
 items and speed-to-lead day items hold counters only, never a lead id.
 Index `nurture` (sparse, keys only): leads with a nurture mail to come, by
@@ -60,7 +64,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 LEAD_PREFIX = "LEAD#"
@@ -370,6 +374,18 @@ class SlaIndex(GlobalSecondaryIndex):
     sla_due_at = UnicodeAttribute(range_key=True)
 
 
+class AttentionIndex(GlobalSecondaryIndex):
+    """Sparse: only unassigned and overdue assignments; few, so one partition
+    per status, and the whole item projected for the admin list."""
+
+    class Meta:
+        index_name = "attention"
+        projection = AllProjection()
+
+    attention = UnicodeAttribute(hash_key=True)
+    attention_at = UnicodeAttribute(range_key=True)
+
+
 class AssignmentItem(_Item):
     """A sales-qualified lead's hand-over to reps (chalicelib/routing), one per
     SQL transition. Written by chalicelib/storage/routing.py only."""
@@ -380,8 +396,8 @@ class AssignmentItem(_Item):
     lead_id = UnicodeAttribute()
     key = UnicodeAttribute()
     sql_at = UnicodeAttribute()
-    status = UnicodeAttribute()  # offered | accepted | closed
-    rep_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # offered | accepted | closed | unassigned
+    rep_id = UnicodeAttribute(null=True)
     offer = NumberAttribute()
     reason = UnicodeAttribute()
     how = UnicodeAttribute()
@@ -398,6 +414,11 @@ class AssignmentItem(_Item):
     sla_due_at = UnicodeAttribute(null=True)
     sla_shard = UnicodeAttribute(null=True)
     sla_index = SlaIndex()
+    unassigned_at = UnicodeAttribute(null=True)
+    unassigned_reason = UnicodeAttribute(null=True)
+    attention = UnicodeAttribute(null=True)
+    attention_at = UnicodeAttribute(null=True)
+    attention_index = AttentionIndex()
     history = ListAttribute(default=list)
     webhook_failures = ListAttribute(default=list)
 

@@ -87,6 +87,7 @@ class NurtureStore:
             sequences={name: _state(raw) for name, raw in (plain(item.nurture) or {}).items()},
             recent=tuple(_when(t) for t in item.nurture_recent or ()),
             due_at=_when(item.nurture_due) if item.nurture_due else None,
+            recycled_at=item.recycled_at,
         )
         return view, item
 

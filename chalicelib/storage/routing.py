@@ -1,6 +1,7 @@
 """Routing's reads and writes: reps (one partition, listed with a Query),
-assignments (in the lead's partition), the sparse SLA index and the
-speed-to-lead day counters.
+assignments (in the lead's partition), the sparse SLA index, the sparse
+`attention` index (unassigned and overdue assignments, for the admin list
+and the watcher) and the speed-to-lead day counters.
 
 Every change that touches a rep's load is one TransactWriteItems with the
 assignment change it belongs to: the rep's counter moves only if the
@@ -23,7 +24,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from ..clock import iso
-from ..routing.assignment import OFFERED, Assignment
+from ..routing.assignment import OFFERED, UNASSIGNED, Assignment
 from ..routing.reps import Rep
 from .models import (
     ACTIVITY_PREFIX,
@@ -39,6 +40,10 @@ from .models import (
 
 SLA_SHARDS = 4
 _SLA_PREFIX = "SLA#"
+OVERDUE = "overdue"  # offered past the SLA, and nobody else could take it
+ATTENTION = (UNASSIGNED, OVERDUE)
+_SLA_ATTRIBUTES = ["sla_due_at", "sla_shard"]
+_ATTENTION_ATTRIBUTES = ["attention", "attention_at"]
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
 _ASSIGNMENT_FIELDS = tuple(Assignment.__dataclass_fields__)
@@ -106,7 +111,7 @@ def _values(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _assignment(item: Mapping[str, Any]) -> Assignment:
-    data = {k: item[k] for k in _ASSIGNMENT_FIELDS if k in item}
+    data = {"rep_id": None, **{k: item[k] for k in _ASSIGNMENT_FIELDS if k in item}}
     for name in ("tried", "history", "webhook_failures"):
         data[name] = tuple(data.get(name) or ())
     return Assignment(**data)
@@ -201,11 +206,36 @@ def _assignment_key(a: Assignment) -> dict[str, str]:
     return {"pk": lead_pk(a.lead_id), "sk": assignment_sk(a.key)}
 
 
-def _sla_fields(a: Assignment) -> tuple[dict[str, Any], list[str]]:
-    """The sparse index's attributes: set while an offer waits with an SLA."""
+def _index_fields(a: Assignment) -> tuple[dict[str, Any], list[str]]:
+    """The sparse indexes' attributes: `sla` while an offer waits with an
+    SLA, `attention` while nobody holds the lead."""
+    sets: dict[str, Any] = {}
+    removes: list[str] = []
     if a.status == OFFERED and a.sla_due_at:
-        return {"sla_due_at": a.sla_due_at, "sla_shard": sla_shard(a.lead_id)}, []
-    return {}, ["sla_due_at", "sla_shard"]
+        sets.update(sla_due_at=a.sla_due_at, sla_shard=sla_shard(a.lead_id))
+    else:
+        removes += _SLA_ATTRIBUTES
+    if a.status == UNASSIGNED:
+        sets.update(attention=UNASSIGNED, attention_at=a.unassigned_at)
+    else:
+        removes += _ATTENTION_ATTRIBUTES
+    return sets, removes
+
+
+def _offer_fields(a: Assignment) -> tuple[dict[str, Any], list[str]]:
+    """What changes with the hands an assignment is in."""
+    sets, removes = _index_fields(a)
+    fields = ("status", "rep_id", "how", "reason", "offer", "offered_at", "reassignments", "unassigned_at")
+    for name in (*fields, "unassigned_reason"):
+        value = getattr(a, name)
+        if value is None:
+            removes.append(name)
+        else:
+            sets[name] = value
+    sets["tried"] = list(a.tried)
+    if a.sla_due_at is None:
+        removes.append("sla_due_at")
+    return sets, sorted(set(removes))
 
 
 class RoutingStore:
@@ -257,7 +287,21 @@ class RoutingStore:
 
     def put_rep(self, rep_id: str, fields: Mapping[str, Any], at: str) -> bool:
         """Creates or replaces the rep's profile; its load counter stays.
-        True if the rep is new."""
+        True if the rep is new (ALL_OLD is empty only for a new item, on
+        DynamoDB as on moto; UPDATED_OLD would leave out unchanged values)."""
+        old = self._save_rep(rep_id, fields, at)
+        return not old
+
+    def patch_rep(self, rep_id: str, fields: Mapping[str, Any], at: str) -> None:
+        """Changes only the named fields (None removes one). Raises UnknownRep."""
+        try:
+            self._save_rep(rep_id, fields, at, condition="attribute_exists(pk)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise UnknownRep(rep_id) from None
+
+    def _save_rep(self, rep_id: str, fields: Mapping[str, Any], at: str, condition: str | None = None) -> dict:
         sets = {k: v for k, v in fields.items() if v is not None}
         removes = [k for k, v in fields.items() if v is None]
         operation = _update(
@@ -265,9 +309,11 @@ class RoutingStore:
             {**sets, "rep_id": rep_id, "updated_at": at},
             removes=removes,
             adds={"open_count": 0},
+            condition=condition,
         )
-        old = self._client.update_item(TableName=self._table, ReturnValues="UPDATED_OLD", **operation)
-        return "rep_id" not in old.get("Attributes", {})
+        return self._client.update_item(TableName=self._table, ReturnValues="ALL_OLD", **operation).get(
+            "Attributes", {}
+        )
 
     def delete_rep(self, rep_id: str) -> None:
         """Raises UnknownRep, RepBusy (open assignments would lose their counter)."""
@@ -300,18 +346,21 @@ class RoutingStore:
         )
         return [_assignment(_item(raw)) for raw in page.get("Items", [])]
 
+    @staticmethod
+    def _put_new(a: Assignment) -> dict:
+        indexed, _ = _index_fields(a)
+        item = {k: v for k, v in a.view().items() if v is not None}
+        return {
+            "Item": _values({**_assignment_key(a), **item, **indexed}),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+
     def create(self, a: Assignment, bounded: bool) -> None:
         """The first offer, the rep's claim and the day's SQL count, together.
         Raises AlreadyAssigned, RepUnavailable."""
-        sla, _ = _sla_fields(a)
-        item = {k: v for k, v in a.view().items() if v is not None}
-        put = {
-            "Item": _values({**_assignment_key(a), **item, **sla}),
-            "ConditionExpression": "attribute_not_exists(pk)",
-        }
         codes = self._transact(
             [
-                ("Put", put),
+                ("Put", self._put_new(a)),
                 ("Update", _claim(a.rep_id, a.offered_at, bounded)),
                 ("Update", _count(a.sql_at[:10], {"sqls": 1})),
             ]
@@ -320,6 +369,13 @@ class RoutingStore:
             raise AlreadyAssigned()
         if codes:
             raise RepUnavailable(a.rep_id)
+
+    def create_unassigned(self, a: Assignment) -> None:
+        """An SQL nobody can take, kept and counted (the day's SQLs and
+        unassigned). Raises AlreadyAssigned."""
+        counters = {"sqls": 1, "unassigned": 1}
+        if self._transact([("Put", self._put_new(a)), ("Update", _count(a.sql_at[:10], counters))]):
+            raise AlreadyAssigned()
 
     @staticmethod
     def _change(
@@ -340,32 +396,31 @@ class RoutingStore:
             condition_names={"#offer": "offer", "#status": "status"},
         )
 
-    def reoffer(self, current: Assignment, new: Assignment, bounded: bool, event: Mapping[str, Any]) -> None:
-        """Takes the offer back from the current rep (freeing capacity) and
-        gives it to the next. Raises StaleAssignment, RepUnavailable."""
-        sla, removes = _sla_fields(new)
-        sets = {
-            "rep_id": new.rep_id,
-            "how": new.how,
-            "reason": new.reason,
-            "offer": new.offer,
-            "offered_at": new.offered_at,
-            "reassignments": new.reassignments,
-            "tried": list(new.tried),
-            **sla,
-        }
-        if new.sla_due_at is None:
-            removes.append("sla_due_at")
-        codes = self._transact(
-            [
-                ("Update", self._change(current, sets, sorted(set(removes)), appends={"history": [event]})),
-                ("Update", _release(current.rep_id)),
-                ("Update", _claim(new.rep_id, new.offered_at, bounded)),
-            ]
-        )
+    def reoffer(
+        self,
+        current: Assignment,
+        new: Assignment,
+        bounded: bool,
+        event: Mapping[str, Any],
+        counters: Mapping[str, int] | None = None,
+    ) -> None:
+        """Takes the offer back from the current rep, if any (freeing
+        capacity), and gives it to the next: to a rep (a claim, bounded by
+        capacity unless it is the default owner) or to nobody (unassigned).
+        Raises StaleAssignment, RepUnavailable."""
+        sets, removes = _offer_fields(new)
+        operations = [("Update", self._change(current, sets, removes, appends={"history": [event]}))]
+        if current.rep_id is not None:
+            operations.append(("Update", _release(current.rep_id)))
+        if new.rep_id is not None:
+            operations.append(("Update", _claim(new.rep_id, new.offered_at, bounded)))
+        if counters:
+            operations.append(("Update", _count(new.sql_at[:10], counters)))
+        codes = self._transact(operations)
         if codes and codes[0]:
             raise StaleAssignment()
-        if codes and codes[2]:
+        claim = len(operations) - 1 - bool(counters) if new.rep_id is not None else None
+        if codes and claim is not None and codes[claim]:
             raise RepUnavailable(new.rep_id)
         if codes:
             raise StaleAssignment()  # the old rep's counter was already released
@@ -388,7 +443,11 @@ class RoutingStore:
         """Raises StaleAssignment."""
         sets = {"status": "accepted", "accepted_at": at}
         change = self._change(
-            a, sets, ["sla_due_at", "sla_shard"], appends={"history": [a.event(at, "accepted")]}, status=OFFERED
+            a,
+            sets,
+            _SLA_ATTRIBUTES + _ATTENTION_ATTRIBUTES,
+            appends={"history": [a.event(at, "accepted")]},
+            status=OFFERED,
         )
         if self._transact([("Update", change), ("Update", _count(a.sql_at[:10], counters))]):
             raise StaleAssignment()
@@ -400,7 +459,10 @@ class RoutingStore:
             (
                 "Update",
                 self._change(
-                    a, sets, ["sla_due_at", "sla_shard"], appends={"history": [a.event(at, "outcome", outcome=outcome)]}
+                    a,
+                    sets,
+                    _SLA_ATTRIBUTES + _ATTENTION_ATTRIBUTES,
+                    appends={"history": [a.event(at, "outcome", outcome=outcome)]},
                 ),
             )
         ]
@@ -410,12 +472,33 @@ class RoutingStore:
             raise StaleAssignment()
 
     def stop_sla(self, a: Assignment, at: str, why: str) -> None:
-        """Leaves the SLA index (nobody left to reassign to)."""
+        """Leaves the SLA index (nobody left to reassign to) and is listed
+        as overdue until the rep answers."""
         change = self._change(
-            a, {}, ["sla_due_at", "sla_shard"], appends={"history": [a.event(at, "sla stopped", detail=why)]}
+            a,
+            {"attention": OVERDUE, "attention_at": a.sla_due_at or at},
+            _SLA_ATTRIBUTES,
+            appends={"history": [a.event(at, "sla stopped", detail=why)]},
         )
         if self._transact([("Update", change)]):
             raise StaleAssignment()
+
+    def needing_attention(
+        self, status: str, limit: int, start: Mapping[str, Any] | None = None
+    ) -> tuple[list[Assignment], dict | None]:
+        """One page of unassigned or overdue assignments, oldest first, from
+        the sparse `attention` index (its size is the work, not the leads);
+        and the key to go on from (None: last page)."""
+        page = self._client.query(
+            TableName=self._table,
+            IndexName="attention",
+            KeyConditionExpression="attention = :s",
+            ExpressionAttributeValues=_values({":s": status}),
+            Limit=limit,
+            **({"ExclusiveStartKey": _values(start)} if start else {}),
+        )
+        last = page.get("LastEvaluatedKey")
+        return [_assignment(_item(raw)) for raw in page.get("Items", [])], _item(last) if last else None
 
     def due(self, shard: int, now: datetime, limit: int) -> list[tuple[str, str]]:
         """(lead id, assignment key) of offers whose SLA ran out, oldest first."""

@@ -32,13 +32,14 @@ def _became_sql(change: Change) -> bool:
 
 
 def _offered_anew(change: Change) -> bool:
-    """A reassignment (decline, SLA) moved the offer on: the new rep must hear.
-    The first offer is notified by the router that made it."""
+    """A reassignment (decline, SLA) or the watcher moved the offer on: the
+    new rep must hear (or, for an unassigned spell, the manager). The first
+    offer is notified by the router that made it."""
     return (
         change.event == "MODIFY"
         and change.sk.startswith(ASSIGNMENT_PREFIX)
         and change.changed("offer")
-        and change.new.get("status") == "offered"
+        and change.new.get("status") in ("offered", "unassigned")
     )
 
 

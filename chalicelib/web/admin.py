@@ -12,11 +12,10 @@ from ..clock import epoch, iso
 from ..scoring.stages import STAGES
 from ..storage.leads import as_models, partition_raw
 from ..storage.raw import plain_item
-from ..tokens import InvalidToken
 from .http import HttpProblem
+from .paging import next_cursor, page_request
 from .responses import json_response
 
-MAX_PAGE = 100
 _CURSOR = "leads-cursor"
 
 
@@ -61,20 +60,9 @@ def _leads_in_stage(services, query: dict) -> object:
     stage = query["stage"]
     if stage not in STAGES:
         raise HttpProblem(400, {"stage": f"must be one of {', '.join(STAGES)}"})
-    limit = query.get("limit", "25")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
-        raise HttpProblem(400, {"limit": f"must be a whole number from 1 to {MAX_PAGE}"})
-    start = None
-    if query.get("cursor"):
-        try:
-            claims = services.signer.verify(query["cursor"], _CURSOR, services.clock.now())
-        except InvalidToken:
-            raise HttpProblem(400, {"cursor": "is not a cursor this list gave out"}) from None
-        if claims.get("s") != stage:
-            raise HttpProblem(400, {"cursor": "belongs to another stage"})
-        start = claims["k"]
-    leads, last_key = leads_in_stage(stage, int(limit), start)
-    cursor = services.signer.sign(_CURSOR, {"s": stage, "k": last_key}) if last_key else None
+    limit, start = page_request(services, query, _CURSOR, stage)
+    leads, last_key = leads_in_stage(stage, limit, start)
+    cursor = next_cursor(services, _CURSOR, stage, last_key)
     return json_response(200, {"leads": leads, "next_cursor": cursor})
 
 

@@ -72,7 +72,7 @@ def _answers() -> dict:
     from ..capture.service import UnknownForm
     from ..capture.signup import RateLimited
     from ..capture.validation import InvalidSubmission
-    from ..routing.errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent
+    from ..routing.errors import NoOpenAssignment, NotAccepted, OfferNotCurrent
     from ..scoring.stages import InvalidOutcome
     from ..storage.errors import UnknownLead, VersionConflict
     from ..storage.routing import RepBusy, UnknownRep
@@ -92,7 +92,6 @@ def _answers() -> dict:
         NoOpenAssignment: lambda e: (404, {"lead_id": "the lead has no open assignment"}),
         OfferNotCurrent: lambda e: (409, {"assignment": "this offer was answered, reassigned or closed meanwhile"}),
         NotAccepted: lambda e: (409, {"assignment": "accept the lead before recording an outcome"}),
-        NoEligibleRep: lambda e: (409, {"assignment": "nobody else can take this lead"}),
         InvalidOutcome: lambda e: (400, {"outcome": str(e)}),
     }
 

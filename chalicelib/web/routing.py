@@ -13,16 +13,19 @@ from pydantic import ValidationError
 from ..clock import iso
 from ..routing.assignment import ACCEPTED, OFFERED, OUTCOMES
 from ..routing.notify import summary
-from ..routing.reps import REP_ID, RepInput
+from ..routing.reps import REP_ID, RepInput, patched
 from ..routing.service import ACTIONS
 from ..routing.speed import days, report
-from ..storage.routing import UnknownRep
+from ..storage.routing import ATTENTION, UnknownRep
 from ..tokens import InvalidToken
 from .http import HttpProblem, read_json
 from .messages import word
 from .pages import reader_locale, render_page
+from .paging import next_cursor, page_request
 from .responses import empty_response, html_response, json_response, problem
 from .texts import TEXTS
+
+_CURSOR = "assignments-cursor"
 
 
 def _rep_id(rep_id: str) -> str:
@@ -32,15 +35,33 @@ def _rep_id(rep_id: str) -> str:
 
 
 # --- reps ------------------------------------------------------------------------
+def _invalid(error: ValidationError) -> HttpProblem:
+    return HttpProblem(400, {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in error.errors()})
+
+
 def put_rep(services, rep_id: str, raw_body: bytes | None) -> object:
     rep_id = _rep_id(rep_id)
     try:
         rep = RepInput.model_validate(read_json(raw_body))
     except ValidationError as error:
-        errors = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in error.errors()}
-        raise HttpProblem(400, errors) from None
+        raise _invalid(error) from None
     created = services.routing_store.put_rep(rep_id, rep.stored(), iso(services.clock.now()))
     return json_response(201 if created else 200, services.routing_store.rep(rep_id).public())
+
+
+def patch_rep(services, rep_id: str, raw_body: bytes | None) -> object:
+    """Changes only the fields the body names; 404 for an unknown rep."""
+    store = services.routing_store
+    changes = read_json(raw_body)
+    rep = store.rep(_rep_id(rep_id))
+    if rep is None:
+        raise UnknownRep(rep_id)
+    try:
+        fields = patched(rep, changes)
+    except ValidationError as error:
+        raise _invalid(error) from None
+    store.patch_rep(rep_id, fields, iso(services.clock.now()))
+    return json_response(200, store.rep(rep_id).public())
 
 
 def get_rep(services, rep_id: str) -> object:
@@ -62,6 +83,18 @@ def delete_rep(services, rep_id: str) -> object:
 # --- admin on a lead's assignment --------------------------------------------------
 def lead_assignments(services, lead_id: str) -> object:
     return json_response(200, {"assignments": [a.view() for a in services.routing_store.assignments(lead_id)]})
+
+
+def needing_attention(services, query: dict | None) -> object:
+    """`GET /assignments?status=unassigned|overdue`: oldest first, paged."""
+    query = query or {}
+    status = query.get("status", "")
+    if status not in ATTENTION:
+        raise HttpProblem(400, {"status": f"must be one of {', '.join(ATTENTION)}"})
+    limit, start = page_request(services, query, _CURSOR, status)
+    found, last_key = services.routing_store.needing_attention(status, limit, start)
+    views = [a.view() for a in found]
+    return json_response(200, {"assignments": views, "next_cursor": next_cursor(services, _CURSOR, status, last_key)})
 
 
 def admin_act(services, lead_id: str, action: str, raw_body: bytes | None) -> object:

@@ -64,6 +64,21 @@ class RunningStack:
 
 
 def start_stack(log: Path, **env) -> RunningStack:
+    # the free ports are found, then bound by the child: on a shared machine
+    # another process may take them in between, so a lost race tries new ones
+    for _ in range(3):
+        try:
+            return _start_on_free_ports(log, env)
+        except _PortsTaken:
+            continue
+    return _start_on_free_ports(log, env)
+
+
+class _PortsTaken(RuntimeError):
+    pass
+
+
+def _start_on_free_ports(log: Path, env: dict) -> RunningStack:
     port = free_port_pair()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LEADFLOW_"))}
     clean.update({"LEADFLOW_PORT": str(port), "LEADFLOW_LOCAL_QUIET": "1", "PYTHONUNBUFFERED": "1", **env})
@@ -75,7 +90,10 @@ def start_stack(log: Path, **env) -> RunningStack:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"local stack exited with {process.returncode}:\n{stack.output()}")
+            output = stack.output()
+            if "Address already in use" in output:
+                raise _PortsTaken(output)
+            raise RuntimeError(f"local stack exited with {process.returncode}:\n{output}")
         try:
             if requests.get(f"{stack.api}/health", timeout=1).status_code == 200:
                 return stack

@@ -21,6 +21,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from chalicelib.clock import AdjustableClock
 
 from .aws import EmbeddedAws, SentMail
+from .seed import describe
 
 HOST = "127.0.0.1"
 # the stream mapping's on-failure destination declared in infra/resources.yaml
@@ -57,6 +58,7 @@ class LocalStack:
         self.account = DEFAULT_ACCOUNT_ID
         self.clock = AdjustableClock()
         self.mailbox = self.pump = self.services = self.simulator = None
+        self.team: list = []
         self._servers: list = []
         self._threads: list[threading.Thread] = []
         self.aws = EmbeddedAws(self._ses_sent, HOST, 0)
@@ -111,6 +113,10 @@ class LocalStack:
         self.services = Services(clock=self.clock)
         configure(self.services)
         self.client("ses").verify_email_identity(EmailAddress=parseaddr(self.services.settings.mail_from)[1])
+        from .seed import seed_team, team_file
+
+        team = team_file(os.environ)
+        self.team = seed_team(self.services, team) if team else []
         self.mailbox = Mailbox(self.account, self.region)
         failure_queue = deployment.get(STREAM_FAILURE_QUEUE)
         self.pump = EventPump(
@@ -164,6 +170,7 @@ class LocalStack:
             f"  Playbook      {os.environ.get('LEADFLOW_PLAYBOOK', 'chalicelib/playbook.yaml')}",
             f"  Pumped        {', '.join(s.name for s in self.pump.sources)}",
             f"  Schedules     {', '.join(self.pump.jobs) or 'none'}",
+            *describe(self.team, self.services.playbook.routing),
         ]
         lines += [f"  Not pumped    {ignored}" for ignored in self.pump.ignored]
         lines.append("Ctrl-C stops everything.")

@@ -158,16 +158,21 @@ def test_a_redelivered_message_or_stream_record_makes_one_assignment_and_one_mai
     assert client.http.get("/reps/ann", headers=ADMIN).json_body["open_assignments"] == 1
 
 
-def test_a_message_that_cannot_be_routed_is_the_only_failure_of_its_batch(client, stream, mailbox, queue):
+def test_only_an_unreadable_message_fails_its_batch_and_an_unroutable_sql_is_kept_unassigned(
+    client, stream, mailbox, queue
+):
     put_rep(client, "ann")  # DE only; no fallback rep and no default owner exist
     routable = sql_lead(client, stream, mailbox, "de@acme.example")
     stranded = sql_lead(client, stream, mailbox, "us@acme.example", country="US")
     messages = queue.receive()
-    failed = [m["messageId"] for m in messages if json.loads(m["body"])["lead_id"] == stranded]
+    garbled = {**messages[0], "messageId": "garbled", "body": "not json", "attributes": {**messages[0]["attributes"]}}
+    garbled["attributes"]["MessageGroupId"] = "another-lead"
 
-    result = queue.deliver(messages)
-    assert result == {"batchItemFailures": [{"itemIdentifier": failed[0]}]}
-    assert assignments(client, stranded) == [] and assignments(client, routable)[0]["rep_id"] == "ann"
+    result = queue.deliver([*messages, garbled])
+    assert result == {"batchItemFailures": [{"itemIdentifier": "garbled"}]}
+    [kept] = assignments(client, stranded)
+    assert (kept["status"], kept["rep_id"]) == ("unassigned", None) and "inbound" in kept["unassigned_reason"]
+    assert assignments(client, routable)[0]["rep_id"] == "ann"
 
 
 class Hook(BaseHTTPRequestHandler):

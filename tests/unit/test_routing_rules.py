@@ -8,8 +8,9 @@ from pydantic import ValidationError
 
 from chalicelib.playbook.routing import Routing
 from chalicelib.routing.reps import Rep, RepInput
-from chalicelib.routing.rules import LeadFacts, lead_facts, pool_for, targets, unavailable
+from chalicelib.routing.rules import LeadFacts, lead_facts, pool_for, targets, unavailable, why_nobody
 from chalicelib.routing.speed import accepted_counters, bucket, report, upper_edge
+from chalicelib.safe_text import one_line, slack_escaped
 
 MONDAY_10_BERLIN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ROUTING = Routing.model_validate(
@@ -120,3 +121,44 @@ def test_histogram_buckets_are_within_ten_percent_and_the_report_sums_days():
     )
     assert 240 <= body["sql_to_accepted"]["median_seconds"] <= 264
     assert 7200 <= body["sql_to_accepted"]["p90_seconds"] <= 7920
+
+
+def test_a_rep_without_pools_serves_the_fallback_pool_only():
+    poolless = rep("pia", pools=())
+    assert [(t.rep.rep_id, t.how) for t in targets([poolless], DE, ROUTING, MONDAY_10_BERLIN)] == [
+        ("pia", "fallback:inbound")
+    ]
+    no_fallback = ROUTING.model_copy(update={"fallback_pool": None})
+    assert targets([poolless], DE, no_fallback, MONDAY_10_BERLIN) == []
+
+
+def test_why_nobody_names_each_pool_and_the_default_owner():
+    reps = [rep("ann", open_count=5), rep("bob", out_of_office=True), rep("cid", territories=("FR",))]
+    assert why_nobody(reps, DE, ROUTING, MONDAY_10_BERLIN) == (
+        "pool dach: ann full, bob out of office, cid does not cover the lead; "
+        "fallback pool inbound: no reps; default owner boss is not a rep"
+    )
+    us = LeadFacts(country="US")
+    assert why_nobody([rep("boss")], us, ROUTING, MONDAY_10_BERLIN, frozenset({"boss"})).endswith(
+        "no routing rule matches; fallback pool inbound: no reps; default owner boss already had it"
+    )
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("Acme\r\nBcc: x@y.example", "Acme Bcc: x@y.example"),
+        ("Acme\x85GmbH", "Acme GmbH"),
+        ("a\u2028b\u2029c", "a b c"),
+        ("\u202eevil\u202c \u2066x\u2069", "evil x"),
+        ("  tab\there\x00\x1b\x9b ", "tab here"),
+        ("Jürgen Müller", "Jürgen Müller"),
+    ],
+)
+def test_one_line_turns_breaks_and_controls_into_a_space_and_drops_direction_controls(raw, clean):
+    assert one_line(raw) == clean
+
+
+def test_slack_escaping_leaves_no_angle_brackets_and_escapes_ampersands_first():
+    assert slack_escaped("<!channel> & <https://x|y>") == "&lt;!channel&gt; &amp; &lt;https://x|y&gt;"
+    assert slack_escaped("&lt;") == "&amp;lt;"

@@ -51,6 +51,7 @@ def playbook(locale: str, nurture_template: str | None = None):
     template, one sequence that sends it at once."""
     raw = read_playbook(env={})
     raw["forms"]["demo"]["locale"] = locale
+    raw["routing"]["sla"]["manager_locale"] = locale
     if nurture_template:
         step = {"delay_days": 0, "template": nurture_template}
         raw["nurture"]["sequences"] = {"wire": {"enrol": {"stages": ["subscriber", "lead", "mql"]}, "steps": [step]}}
@@ -99,7 +100,18 @@ def send_sla_missed(ctx, name, locale):
     RoutingQueue(ctx.client).pump()
 
 
-SENDERS = {"optin": send_opt_in, "rep_assignment": send_rep_assignment, "sla_missed": send_sla_missed}
+def send_unassigned(ctx, name, locale):
+    ctx.services.playbook = playbook(locale)  # no reps: the manager hears of the SQL nobody can take
+    sql_lead(ctx.client, ctx.stream, ctx.mailbox, "eve@acme.example", first_name="Eve", company="Acme")
+    RoutingQueue(ctx.client).pump()
+
+
+SENDERS = {
+    "optin": send_opt_in,
+    "rep_assignment": send_rep_assignment,
+    "sla_missed": send_sla_missed,
+    "unassigned": send_unassigned,
+}
 
 
 def sender_for(name: str):

@@ -63,6 +63,7 @@ def _answers() -> dict:
     from ..capture.service import UnknownForm
     from ..capture.signup import RateLimited
     from ..capture.validation import InvalidSubmission
+    from ..integrations.deliveries import NotFailed, UnknownDelivery
     from ..routing.errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent
     from ..scoring.stages import InvalidOutcome
     from ..storage.errors import UnknownLead, VersionConflict
@@ -85,6 +86,11 @@ def _answers() -> dict:
         NotAccepted: lambda e: (409, {"assignment": "accept the lead before recording an outcome"}),
         NoEligibleRep: lambda e: (409, {"assignment": "nobody else can take this lead"}),
         InvalidOutcome: lambda e: (400, {"outcome": str(e)}),
+        UnknownDelivery: lambda e: (404, {"delivery_id": "no such webhook delivery"}),
+        NotFailed: lambda e: (
+            409,
+            {"delivery_id": f"only a failed delivery can be sent again; this one is {e.status}"},
+        ),
     }
 
 

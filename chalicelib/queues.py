@@ -66,4 +66,4 @@ def webhook_message(body: str) -> tuple[str, int, str | None]:
         or not isinstance(data.get("not_before"), (str, type(None)))
     ):
         raise ValueError("a webhook message needs delivery_id, attempt >= 1 and not_before")
-    return data["delivery_id"], data["attempt"], data["not_before"]
+    return data["delivery_id"], data["attempt"], data.get("not_before")

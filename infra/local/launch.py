@@ -71,8 +71,8 @@ def start_stack(log: Path, **env) -> RunningStack:
         try:
             if requests.get(f"{stack.api}/health", timeout=1).status_code == 200:
                 return stack
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or its first answer (building the app's clients) is slow
         time.sleep(0.1)
     stack.stop()
     raise RuntimeError(f"local stack not ready after {START_TIMEOUT} s:\n{stack.output()}")

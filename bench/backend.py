@@ -61,6 +61,12 @@ _endpoint: str | None = None
 def _shared_endpoint() -> str:
     global _endpoint
     if _endpoint is None:
+        from chalicelib.storage import models
+
+        # set before the app's first connection: moto answers the 90-day
+        # funnel query (~9,000 counter values) in seconds on a loaded
+        # machine, past the read timeout the app keeps for DynamoDB
+        models._TableMeta.read_timeout_seconds = 120
         port = _free_port()
         server = subprocess.Popen([sys.executable, "-c", _SERVER, str(port)], stderr=subprocess.DEVNULL)
         atexit.register(lambda: (server.terminate(), server.wait()))

@@ -11,7 +11,7 @@ import json
 from functools import cached_property
 
 
-class RoutingQueue:
+class _Queue:
     def __init__(self, client, queue_name: str):
         self._client = client
         self._name = queue_name
@@ -20,6 +20,8 @@ class RoutingQueue:
     def url(self) -> str:
         return self._client.get_queue_url(QueueName=self._name)["QueueUrl"]
 
+
+class RoutingQueue(_Queue):
     def send(self, lead_id: str, key: str, offer: int) -> str:
         body = json.dumps({"lead_id": lead_id, "key": key, "offer": offer}, separators=(",", ":"))
         return self._client.send_message(
@@ -38,15 +40,7 @@ def routing_message(body: str) -> tuple[str, str]:
     return data["lead_id"], data["key"]
 
 
-class WebhookQueue:
-    def __init__(self, client, queue_name: str):
-        self._client = client
-        self._name = queue_name
-
-    @cached_property
-    def url(self) -> str:
-        return self._client.get_queue_url(QueueName=self._name)["QueueUrl"]
-
+class WebhookQueue(_Queue):
     def send(self, delivery_id: str, attempt: int, not_before: str | None = None, delay_seconds: int = 0) -> str:
         body = json.dumps(
             {"delivery_id": delivery_id, "attempt": attempt, "not_before": not_before}, separators=(",", ":")

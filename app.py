@@ -93,11 +93,32 @@ def lead_detail(lead_id):
     return admin.lead_detail(services(), lead_id)
 
 
+# a placeholder ARN ending in the queue's LocalName; the deployment template sets the queue's
+WEBHOOK_QUEUE_ARN = os.environ.get(
+    "LEADFLOW_WEBHOOK_QUEUE_ARN", "arn:aws:sqs:eu-central-1:000000000000:leadflow-webhooks"
+)
+
+
 @app.on_dynamodb_record(stream_arn=TABLE_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
 def on_table_change(event):
     from chalicelib.stream.consumer import process_batch
 
     return process_batch(event.to_dict()["Records"], services().stream_reactions)
+
+
+@app.on_sqs_message(queue_arn=WEBHOOK_QUEUE_ARN, batch_size=3)
+def deliver_webhooks(event):
+    from chalicelib.integrations.consumer import process_webhook_messages
+
+    return process_webhook_messages(event.to_dict(), services().outbound)
+
+
+@app.route("/webhooks/deliveries/{delivery_id}/resend", methods=["POST"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def resend_webhook_delivery(delivery_id):
+    from chalicelib.web import webhooks
+
+    return webhooks.resend_delivery(services(), delivery_id)
 
 
 # --- unsubscribe and suppression -------------------------------------------

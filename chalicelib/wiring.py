@@ -217,15 +217,27 @@ class Services:
         )
 
     @cached_property
+    def webhook_queue(self):
+        import boto3
+
+        from .queues import WebhookQueue
+
+        return WebhookQueue(
+            boto3.client("sqs", region_name=self.settings.region),
+            self._env.get("LEADFLOW_WEBHOOK_QUEUE", "leadflow-webhooks"),
+        )
+
+    @cached_property
     def outbound(self):
         from .integrations.outbound import Outbound
+        from .playbook.routing import Webhooks
         from .routing.webhook import WebhookPoster
         from .storage.webhooks import WebhookStore
 
         integrations = self.playbook.integrations
-        return Outbound(
-            integrations.webhooks, WebhookStore(), WebhookPoster(integrations.delivery), self.clock, self.leads
-        )
+        # one POST per queue message: the queue does the retrying
+        once = Webhooks(attempts=1, timeout_seconds=integrations.delivery.timeout_seconds, backoff_seconds=0)
+        return Outbound(integrations, WebhookStore(), self.webhook_queue, WebhookPoster(once), self.clock, self.leads)
 
     @cached_property
     def stream_reactions(self):

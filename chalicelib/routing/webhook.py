@@ -31,6 +31,7 @@ class WebhookResult:
     ok: bool
     attempts: int
     error: str | None = None
+    final: bool = False  # the receiver refused: retrying later won't help either
 
 
 class WebhookPoster:
@@ -59,7 +60,7 @@ class WebhookPoster:
             except urllib.error.HTTPError as failed:
                 error = f"HTTP {failed.code}"
                 if failed.code < 500 and failed.code != 429:
-                    return WebhookResult(False, attempt, error)  # the receiver refuses: retrying won't help
+                    return WebhookResult(False, attempt, error, final=True)  # the receiver refuses: retrying won't help
             except (urllib.error.URLError, OSError) as failed:
                 error = type(failed).__name__
         return WebhookResult(False, self._config.attempts, error)

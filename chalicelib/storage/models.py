@@ -445,21 +445,28 @@ class NurtureSendItem(_Item):
 
 class WebhookDeliveryItem(_Item):
     """One integration event to one subscribed URL (sk `HOOK#<event id>#<url
-    key>`): claimed before the POST, then delivered or failed with the error,
-    so failures are visible in the lead's view and a redelivered stream record
-    does not post again."""
+    key>`), written when the stream queues it and moved on by the webhook
+    consumer: queued -> posting -> delivered, or -> retrying -> posting ...,
+    or -> failed with the error. Each attempt is claimed by number, so a
+    redelivered queue message posts nothing twice; failures are visible in
+    the lead's view."""
 
     class Meta(_TableMeta):
         pass
 
     lead_id = UnicodeAttribute()
+    delivery_id = UnicodeAttribute()
     event_id = UnicodeAttribute()
     event_type = UnicodeAttribute()
+    event = MapAttribute(default=dict)  # the payload, without the profile
     url = UnicodeAttribute()
-    status = UnicodeAttribute()  # claimed | delivered | failed
+    status = UnicodeAttribute()  # queued | posting | retrying | delivered | failed
     attempts = NumberAttribute(default=0)
     error = UnicodeAttribute(null=True)
-    at = UnicodeAttribute()
+    at = UnicodeAttribute()  # of the last change
+    retry_until = UnicodeAttribute()
+    next_attempt_at = UnicodeAttribute(null=True)
+    claimed_at = UnicodeAttribute(null=True)
 
 
 class SenderPauseItem(_Item):

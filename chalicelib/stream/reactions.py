@@ -80,5 +80,5 @@ def reactions(services) -> list[Reaction]:
         Reaction("new offer to routing queue", _offered_anew, queue_offer),
         Reaction("funnel counters", is_transition, services.funnel.count),
         Reaction("nurture", _nurture_input_changed, enrol_or_exit),
-        Reaction("integration webhooks", services.outbound.wants, services.outbound.deliver),
+        Reaction("integration webhooks to their queue", services.outbound.wants, services.outbound.enqueue),
     ]

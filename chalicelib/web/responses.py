@@ -72,6 +72,7 @@ def _answers() -> dict:
     from ..capture.service import UnknownForm
     from ..capture.signup import RateLimited
     from ..capture.validation import InvalidSubmission
+    from ..integrations.deliveries import NotFailed, UnknownDelivery
     from ..routing.errors import NoOpenAssignment, NotAccepted, OfferNotCurrent
     from ..scoring.stages import InvalidOutcome
     from ..storage.errors import UnknownLead, VersionConflict
@@ -93,6 +94,11 @@ def _answers() -> dict:
         OfferNotCurrent: lambda e: (409, {"assignment": "this offer was answered, reassigned or closed meanwhile"}),
         NotAccepted: lambda e: (409, {"assignment": "accept the lead before recording an outcome"}),
         InvalidOutcome: lambda e: (400, {"outcome": str(e)}),
+        UnknownDelivery: lambda e: (404, {"delivery_id": "no such webhook delivery"}),
+        NotFailed: lambda e: (
+            409,
+            {"delivery_id": f"only a failed delivery can be sent again; this one is {e.status}"},
+        ),
     }
 
 

@@ -14,7 +14,12 @@ invoked through `app.handler_map[name](event, context)`:
   DLQ after maxReceiveCount receives.
 - Scheduled handlers fire at their rate or cron, measured on the stack's
   clock: advancing the clock past a due time fires the job once.
-A handler that raises is logged with its event and the pump goes on."""
+A handler that raises is logged with its event and the pump goes on.
+
+Each source runs on its own thread, as each function has its own Lambda: a
+slow handler (a webhook receiver that hangs) holds up only its own source.
+An idle source sleeps: queues are long-polled (WaitTimeSeconds), the stream
+reader waits for a table write (table_writes), so an idle stack is idle."""
 
 from __future__ import annotations
 
@@ -32,17 +37,28 @@ from typing import Any, Protocol
 from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 from chalice.local import LambdaContext
 
+from . import table_writes
 from .schedules import Schedule, expression_text
 from .streams import StreamReader
 
 log = logging.getLogger("local_stack.pump")
 
 SQS_MAX_RECEIVE = 10  # per ReceiveMessage call
+SQS_MAX_WAIT = 20  # seconds, the longest long poll SQS allows
 
 
 class Source(Protocol):
-    def poll(self) -> bool:
-        """Deliver what is waiting; True while work is waiting or in flight."""
+    name: str
+
+    def poll(self, wait: float = 0) -> bool:
+        """Deliver what is waiting, first waiting up to `wait` seconds for
+        something to arrive; True if anything was delivered."""
+
+    def pending(self) -> bool:
+        """Whether work has arrived that is not handled yet (asked now)."""
+
+    def wake(self) -> None:
+        """End a wait early (the pump stops)."""
 
 
 class Invoker:
@@ -51,14 +67,27 @@ class Invoker:
     def __init__(self, app, function_prefix: str):
         self._app = app
         self.function_prefix = function_prefix
+        self._running = 0
+        self._done = threading.Condition()
 
     def __call__(self, name: str, event: dict) -> tuple[bool, Any]:
         context = LambdaContext(function_name=f"{self.function_prefix}-{name}", memory_size=512, max_runtime_ms=900_000)
+        with self._done:
+            self._running += 1
         try:
             return True, self._app.handler_map[name](event, context)
         except Exception:
             log.exception("handler %s raised on event %s", name, json.dumps(event, default=str))
             return False, None
+        finally:
+            with self._done:
+                self._running -= 1
+                self._done.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Until no handler runs (the pump stops)."""
+        with self._done:
+            return self._done.wait_for(lambda: self._running == 0, timeout)
 
 
 def _failed(ok: bool, result: Any, identifiers: list[str]) -> list[int]:
@@ -82,18 +111,33 @@ class StreamSource:
     invoke: Invoker
     park: Callable[[str, str, dict, int], None]
     retries: int
+    writes: table_writes.Writes = field(default_factory=table_writes.install)
     _buffers: dict[str, list[dict]] = field(default_factory=dict)
     _attempts: dict[str, int] = field(default_factory=dict)
+    _read_upto: int = -1  # table writes whose records have all been delivered
 
-    def poll(self) -> bool:
-        busy = False
+    def pending(self) -> bool:
+        return any(self._buffers.values()) or self.writes.count != self._read_upto
+
+    def wake(self) -> None:
+        self.writes.wake()
+
+    def poll(self, wait: float = 0) -> bool:
+        if not self.pending():
+            self.writes.wait(self._read_upto, wait)
+        seen, busy, exhausted = self.writes.count, False, True
         for shard in self.reader.shards():
             buffer = self._buffers.setdefault(shard, [])
             if len(buffer) < self.batch_size:
-                buffer += self.reader.read_shard(shard, self.batch_size - len(buffer))
+                wanted = self.batch_size - len(buffer)
+                fresh = self.reader.read_shard(shard, wanted)
+                exhausted = exhausted and len(fresh) < wanted
+                buffer += fresh
             if buffer:
                 busy = True
                 self._deliver(shard, buffer)
+        if not busy and exhausted:
+            self._read_upto = seen  # every write up to `seen` was read and handled
         return busy
 
     def _deliver(self, shard: str, buffer: list[dict]) -> None:
@@ -120,10 +164,13 @@ class QueueSource:
     batch_size: int
     invoke: Invoker
 
-    def poll(self) -> bool:
-        messages = self._receive()
+    def wake(self) -> None:
+        pass  # a long poll ends by itself within its WaitTimeSeconds
+
+    def poll(self, wait: float = 0) -> bool:
+        messages = self._receive(min(SQS_MAX_WAIT, round(wait)))
         if not messages:
-            return self._in_flight()
+            return False
         records = [sqs_record(m, self.arn, self.region) for m in messages]
         ok, result = self.invoke(self.name, {"Records": records})
         # failed messages come back after the visibility timeout
@@ -133,7 +180,7 @@ class QueueSource:
             self.client.delete_message_batch(QueueUrl=self.url, Entries=done[start : start + SQS_MAX_RECEIVE])
         return True
 
-    def _receive(self) -> list[dict]:
+    def _receive(self, wait: int) -> list[dict]:
         messages: list[dict] = []
         while len(messages) < self.batch_size:
             wanted = min(SQS_MAX_RECEIVE, self.batch_size - len(messages))
@@ -142,21 +189,21 @@ class QueueSource:
                 MaxNumberOfMessages=wanted,
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
-                WaitTimeSeconds=0,
+                # only the first call waits: later ones take what is there
+                WaitTimeSeconds=0 if messages else wait,
             ).get("Messages", [])
             messages += page
             if len(page) < wanted:
                 break  # the queue had no more (asking again would count a receive)
         return messages
 
-    def _in_flight(self) -> bool:
+    def pending(self) -> bool:
+        """Messages waiting or being handled (or back after their visibility
+        timeout). A delayed message is not work yet: a webhook retry waits
+        minutes to hours on purpose."""
         counts = self.client.get_queue_attributes(
             QueueUrl=self.url,
-            AttributeNames=[
-                "ApproximateNumberOfMessages",
-                "ApproximateNumberOfMessagesNotVisible",
-                "ApproximateNumberOfMessagesDelayed",
-            ],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         return any(int(v) for v in counts.values())
 
@@ -217,7 +264,7 @@ class EventPump:
         account: str,
         on_failure_queue_url: str | None = None,
         stream_retries: int = 2,
-        idle_seconds: float = 0.02,
+        wait_seconds: float = 10,
     ):
         """`deployment` is what infra.resources.create_resources made: the
         handlers' tables and queues are looked up there by name."""
@@ -227,13 +274,12 @@ class EventPump:
         self._region = region
         self._account = account
         self._on_failure_url = on_failure_queue_url
-        self._idle = idle_seconds
+        self._wait = wait_seconds  # how long an idle source sleeps before it looks again
         self.invoke = Invoker(app, f"{app.app_name}-local")
         self.sources: list[Source] = []
         self.jobs: dict[str, ScheduledJob] = {}
         self.ignored: list[str] = []
-        self._round = 0
-        self._idle_round = 0
+        self._handled = 0  # deliveries made by all sources
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -303,31 +349,33 @@ class EventPump:
             self._client("sqs").send_message(QueueUrl=self._on_failure_url, MessageBody=json.dumps(message))
 
     # --- running -------------------------------------------------------------
-    def run_round(self) -> bool:
-        """Poll every source once; True if any had work."""
-        with self._cond:
-            self._round += 1
-            number = self._round
-        busy = False
-        for source in self.sources:
+    def _pump(self, source: Source) -> None:
+        while not self._stop.is_set():
             try:
-                busy = source.poll() or busy
+                delivered = source.poll(self._wait)
             except Exception:
-                log.exception("pump: polling %s failed", getattr(source, "name", source))
-                busy = True
-                time.sleep(self._idle)
-        if not busy:
-            with self._cond:
-                self._idle_round = number
-                self._cond.notify_all()
-        return busy
+                if self._stop.is_set():
+                    return  # the embedded AWS is going away with us
+                log.exception("pump: polling %s failed", source.name)
+                self._stop.wait(1)
+                continue
+            if delivered:
+                with self._cond:
+                    self._handled += 1
+                    self._cond.notify_all()
 
     def drain(self, timeout: float) -> bool:
-        """Wait for a round that started after this call and found nothing:
-        then everything produced before the call has been handled."""
-        with self._cond:
-            target = self._round + 1
-            return self._cond.wait_for(lambda: self._idle_round >= target, timeout)
+        """Wait until no source has work that arrived and is not handled, in
+        a look at all sources during which none delivered anything: then
+        everything produced before the call has been handled."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            handled = self._handled
+            if not any(source.pending() for source in self.sources) and handled == self._handled:
+                return True
+            with self._cond:
+                self._cond.wait(0.01)
+        return False
 
     def run_job(self, name: str) -> bool:
         job = self.jobs[name]
@@ -362,13 +410,21 @@ class EventPump:
 
     def start(self) -> None:
         self._threads = [
-            threading.Thread(target=self._loop, args=(self.run_round, self._idle), name="pump-events", daemon=True),
-            threading.Thread(target=self._loop, args=(self.run_due_jobs, 0.2), name="pump-schedules", daemon=True),
+            threading.Thread(target=self._pump, args=(source,), name=f"pump-{source.name}", daemon=True)
+            for source in self.sources
         ]
+        self._threads.append(
+            threading.Thread(target=self._loop, args=(self.run_due_jobs, 0.2), name="pump-schedules", daemon=True)
+        )
         for thread in self._threads:
             thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10) -> None:
+        """Stops every source and waits for the handlers under way. A queue's
+        long poll is not waited for: its daemon thread ends with the poll."""
         self._stop.set()
+        for source in self.sources:
+            source.wake()
+        self.invoke.wait_idle(timeout)
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=0.1)

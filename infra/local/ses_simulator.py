@@ -102,15 +102,36 @@ class SesSimulator:
         self._account = account
         self._fallback = fallback_topic_arn
         self._pending: list[SentMail] = []
-        self._lock = threading.Lock()
+        self._working = 0  # taken from _pending, events not published yet
+        self._arrived = threading.Condition()
 
     def observe(self, sent: SentMail) -> None:
-        with self._lock:
+        with self._arrived:
             self._pending.append(sent)
+            self._arrived.notify_all()
 
-    def poll(self) -> bool:
-        with self._lock:
+    def pending(self) -> bool:
+        with self._arrived:
+            return bool(self._pending or self._working)
+
+    def wake(self) -> None:
+        with self._arrived:
+            self._arrived.notify_all()
+
+    def poll(self, wait: float = 0) -> bool:
+        with self._arrived:
+            if not self._pending:
+                self._arrived.wait(wait)
             pending, self._pending = self._pending, []
+            self._working = len(pending)
+        try:
+            self._publish_all(pending)
+        finally:
+            with self._arrived:
+                self._working = 0
+        return bool(pending)
+
+    def _publish_all(self, pending: list[SentMail]) -> None:
         for sent in pending:
             message = self._mailbox.message(sent.message_id)
             for recipient in (parseaddr(r)[1].lower() for r in (message or {}).get("to", [])):
@@ -127,7 +148,6 @@ class SesSimulator:
                         ),
                         sent.configuration_set,
                     )
-        return bool(pending)
 
     def _publish(self, event: dict, configuration_set: str | None) -> None:
         topics = self._topics(configuration_set, event["eventType"].lower())

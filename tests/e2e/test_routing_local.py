@@ -39,11 +39,7 @@ def test_the_demo_team_is_seeded_printed_and_a_demo_sql_reaches_a_dach_rep(api):
 
 def sql_lead(api, email: str) -> None:
     """A demo lead that confirms and asks for a demo: an SQL."""
-    answer = requests.post(
-        f"{api.url}/forms/demo/submissions",
-        json={"email": email, "consent": True, "first_name": "Dora", "company": "Acme", **GOOD_FIT},
-        timeout=10,
-    )
+    answer = api.submit(email, first_name="Dora", company="Acme", **GOOD_FIT)
     assert answer.status_code == 202
     api.drain()
     confirmed = requests.post(confirm_link(api.mail_to(email)[0]), allow_redirects=False, timeout=10)

@@ -201,6 +201,28 @@ def test_ses_events_reach_their_queue_as_sns_envelopes():
     assert subscription["RawMessageDelivery"] is False
 
 
+def test_crm_webhooks_have_their_own_queue_consumer_and_only_the_stream_and_api_enqueue(sam):
+    functions = of_type(sam, "AWS::Serverless::Function")
+    by_handler = {f["Properties"]["Handler"]: lid for lid, f in functions.items()}
+    consumer = functions[by_handler["app.deliver_webhooks"]]["Properties"]
+    [event] = consumer["Events"].values()
+    assert event["Type"] == "SQS" and event["Properties"]["Queue"] == {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
+    queue = sam["Resources"]["WebhookQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["WebhookDlq", "Arn"]}
+    senders = set()
+    for lid, statement in iam_statements(sam):
+        if "sqs:SendMessage" in as_list(statement["Action"]) and {"Fn::GetAtt": ["WebhookQueue", "Arn"]} in as_list(
+            statement["Resource"]
+        ):
+            senders.add(lid)
+    roles = {
+        handler: functions[lid]["Properties"]["Role"]["Fn::GetAtt"][0]
+        for handler, lid in by_handler.items()
+        if handler in ("app.on_table_change", "app.deliver_webhooks", "app.app")
+    }
+    assert senders == set(roles.values())  # the stream queues, the consumer retries, the API resends
+
+
 # build() on small hand-made Chalice templates: the refusals a later handler can hit
 
 

@@ -2,6 +2,7 @@
 SQS and a scheduled handler, on the fixture template's resources."""
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -137,3 +138,41 @@ def test_a_handler_that_raises_is_logged_with_its_event_and_the_pump_goes_on(dep
         "handler explode raised on event" in r.getMessage() and '"body": "boom"' in r.getMessage()
         for r in caplog.records
     )
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """The AWS operations made, by name, while the test runs."""
+    import botocore.client
+
+    made = []
+    real_call = botocore.client.BaseClient._make_api_call
+
+    def counted(client_, operation, params):
+        made.append(operation)
+        return real_call(client_, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+    return made
+
+
+def test_an_idle_pump_sleeps_until_a_write_or_a_message_wakes_it(deployment, clock, calls):
+    app = make_app()
+    # the stream source would look again only after a minute: what it
+    # delivers sooner, a table write woke it for
+    pump = EventPump(app, client, clock, deployment, REGION, ACCOUNT, wait_seconds=60)
+    pump.start()
+    try:
+        assert pump.drain(WAIT)
+        calls.clear()
+        time.sleep(1)  # idle
+        idle = list(calls)
+        put("woken")
+        client("sqs").send_message(QueueUrl=deployment["Work"].url, MessageBody="also woken")
+        assert pump.drain(WAIT)
+    finally:
+        pump.stop()
+    # no stream reads and no queue polling in a loop: one long poll at most
+    assert "GetRecords" not in idle and "DescribeStream" not in idle
+    assert idle.count("ReceiveMessage") <= 1
+    assert app.seen["stream"] == ["woken"] and app.seen["work"] == ["also woken"]

@@ -4,9 +4,9 @@ A new address becomes a pending lead with a consent record, a `form_submitted`
 activity and opt-in request no. 1 (the stream consumer mails it). A pending (or
 unsubscribed) address that submits again has its profile merged and, outside
 the resend cooldown and within the resend cap, gets a new opt-in request. A
-confirmed lead gets its empty profile fields filled (never a stored value
-rewritten: differing values stay on the activity), a consent record and an
-activity; no second opt-in mail. Every path answers the client the same way.
+confirmed lead keeps its profile as it is (the values a post offers that
+differ stay on the activity), gets a consent record and an activity; no
+second opt-in mail. Every path answers the client the same way.
 """
 
 from __future__ import annotations
@@ -171,13 +171,14 @@ def plan_signup(
     )
 
     if existing.status == CONFIRMED:
-        # an unauthenticated post adds facts, never rewrites them: it fills
-        # empty fields, and values that differ stay on its activity for reps
+        # an unauthenticated post adds facts, never rewrites them. Not even an
+        # empty field is filled: a job title, country or company size feeds fit
+        # and routing, so a stranger could steer a lead's stage and rep with it.
+        # What it offers that differs stays on its activity for reps to see.
         stored = existing.profile
-        conflicts = {k: v for k, v in given.items() if stored.get(k) not in ("", None, []) and stored[k] != v}
-        profile = {**stored, **{k: v for k, v in given.items() if k not in conflicts}}
-        data = {**activity, "conflicting_profile": conflicts} if conflicts else activity
-        return SignupWrite(**base, profile=profile, consent=consent, activity_data=data, opt_in_request=None)
+        offered = {k: v for k, v in given.items() if stored.get(k) != v}
+        data = {**activity, "offered_profile": offered} if offered else activity
+        return SignupWrite(**base, profile=dict(stored), consent=consent, activity_data=data, opt_in_request=None)
 
     # awaiting confirmation (pending, or unsubscribed and signing up again):
     # items written now expire unless the address is confirmed

@@ -52,7 +52,9 @@ def test_new_pending_and_confirmed_addresses_get_the_same_answer(client, stream,
     assert len(answers) == 1
 
 
-def test_a_post_to_a_confirmed_lead_fills_empty_fields_never_rewrites_and_mails_nothing(client, stream, mailbox, clock):
+def test_a_post_to_a_confirmed_lead_changes_no_profile_field_keeps_the_offer_and_mails_nothing(
+    client, stream, mailbox, clock
+):
     submit(client, first_name="Ann", company="ACME")
     stream.pump()
     client.http.post(f"/confirm/{mailbox.confirm_tokens()[0]}")
@@ -61,16 +63,17 @@ def test_a_post_to_a_confirmed_lead_fills_empty_fields_never_rewrites_and_mails_
     stream.pump()
     assert len(mailbox.messages()) == 1
     lead = client.http.get("/leads?email=ann@example.com", headers=ADMIN).json_body["leads"][0]
-    assert lead["profile"] == {"first_name": "Ann", "company": "ACME", "job_title": "CTO"}
+    # not even the empty job title: "CTO" would earn fit points a stranger chose
+    assert lead["profile"] == {"first_name": "Ann", "company": "ACME"}
     assert [a["type"] for a in lead["activities"]] == ["form_submitted", "form_submitted"]
     latest = lead["activities"][1]["data"]
     assert latest["utm_campaign"] == "winter"
-    assert latest["conflicting_profile"] == {"first_name": "Anna", "company": "Evil Corp"}
+    assert latest["offered_profile"] == {"first_name": "Anna", "company": "Evil Corp", "job_title": "CTO"}
     assert len(lead["consents"]) == 2
     # reps see the differing values in the lead's timeline
     view = client.http.get(f"/leads/{lead['lead_id']}", headers=ADMIN).json_body
-    [shown] = [e for e in view["timeline"] if e["item"].get("data", {}).get("conflicting_profile")]
-    assert shown["item"]["data"]["conflicting_profile"]["company"] == "Evil Corp"
+    [shown] = [e for e in view["timeline"] if e["item"].get("data", {}).get("offered_profile")]
+    assert shown["item"]["data"]["offered_profile"]["company"] == "Evil Corp"
 
 
 @pytest.mark.parametrize(

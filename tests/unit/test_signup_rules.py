@@ -75,21 +75,21 @@ def test_resends_stop_at_the_cap():
     assert plan(state(opt_in_requests=cap + 1)).opt_in_request is None
 
 
-def test_a_confirmed_lead_keeps_its_stored_values_gets_empty_ones_filled_and_no_mail():
+def test_a_confirmed_lead_keeps_its_profile_as_stored_and_gets_no_mail():
     submission = Submission(
         email="ann@example.com", profile={"first_name": "Ann", "company": "", "country": "DE"}, attribution={}
     )
     write = plan(state(status="confirmed", expires_at=None), submission=submission)
     assert write.opt_in_request is None and write.pending_expires_at is None
-    assert write.profile == {"first_name": "Old", "company": "ACME", "country": "DE"}
-    assert write.activity_data["conflicting_profile"] == {"first_name": "Ann"}
+    assert write.profile == {"first_name": "Old", "company": "ACME"}
+    assert write.activity_data["offered_profile"] == {"first_name": "Ann", "country": "DE"}
     assert write.activity_data["form_id"] == "demo"
 
 
 def test_a_pending_signup_takes_the_newer_values():
     write = plan(state())
     assert write.profile == {"first_name": "Ann", "company": "ACME"}
-    assert "conflicting_profile" not in write.activity_data
+    assert "offered_profile" not in write.activity_data
 
 
 def test_an_unsubscribed_address_signing_up_again_starts_a_new_opt_in_but_the_lead_itself_does_not_expire():

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator, model_validator
 
+from ..values import text_problem
+
 REP_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LOCALES = ("de", "en")
@@ -76,6 +78,16 @@ class RepInput(_Input):
             if not re.fullmatch(r"[A-Z]{2}", value):
                 raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code such as DE")
         return values
+
+    @field_validator("name", "industries", "company_sizes", "webhook_secret")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        # the name goes into mail headers and chat text: one clean line, as
+        # every text from outside
+        for text in value if isinstance(value, tuple) else [value]:
+            if isinstance(text, str) and text_problem(text):
+                raise ValueError("must be one line without control, line-separator or bidi characters")
+        return value
 
     @field_validator("pools")
     @classmethod

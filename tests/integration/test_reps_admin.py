@@ -3,6 +3,8 @@ changes only what it names, a webhook secret rotates alone."""
 
 import json
 
+import pytest
+
 from .conftest import ADMIN
 from .test_routing_flow import JSON_ADMIN
 
@@ -82,3 +84,13 @@ def test_a_rep_given_only_the_required_fields_gets_the_documented_defaults(clien
         None,
         "en",
     )
+
+
+@pytest.mark.parametrize("bad", ["Ann\r\nBcc: eve@evil.example", "Ann\u0085", "Ann\u202eevil", "Ann\u2028"])
+def test_a_rep_name_with_a_line_break_control_or_bidi_character_is_a_400_and_stores_nothing(client, services, bad):
+    answer = put(client, {**FULL, "name": bad})
+    assert answer.status_code == 400 and "name" in answer.json_body["errors"]
+    assert services.routing_store.rep("ann") is None
+    put(client, FULL)
+    assert patch(client, {"industries": [f"software{bad[3:]}"]}).status_code == 400
+    assert services.routing_store.rep("ann").name == "Ann"

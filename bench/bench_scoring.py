@@ -14,16 +14,8 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-ENV = {
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_DEFAULT_REGION": "eu-central-1",
-    "AWS_REGION": "eu-central-1",
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    "LEADFLOW_TABLE": "leadflow",
-    "LEADFLOW_LEAD_KEY": "bench",
-    "LEADFLOW_SIGNING_KEYS": "k1:bench",
-}
+from .backend import BENCH_ENV
+
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TYPES = ["page_view", "pricing_page_view", "email_open", "email_click", "whitepaper_download", "webinar_registered"]
 ROUNDS = 3
@@ -101,7 +93,7 @@ def _drain(reader) -> None:
 
 
 def main() -> None:
-    for name, value in ENV.items():
+    for name, value in BENCH_ENV.items():
         os.environ.setdefault(name, value)
     import boto3
     from moto import mock_aws

@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_BREAKS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029]  # C0, DEL, C1 (NEL), LS, PS
-_DIRECTION = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-_TABLE = {**dict.fromkeys(_BREAKS, " "), **dict.fromkeys(_DIRECTION, None)}
+from .values import BIDI_CONTROLS, LINE_BREAKERS
+
+# the characters the edge refuses (values.py); besides, the invisible
+# direction marks, which are harmless in stored text but not in one line
+_BREAKS = re.compile(f"[{LINE_BREAKERS}]+")
+_DIRECTION = re.compile(f"[{BIDI_CONTROLS}\u061c\u200e\u200f]")
 _SPACES = re.compile(r" {2,}")
 
 
@@ -20,7 +23,7 @@ def one_line(value: Any) -> Any:
     """The text as one clean line; anything that is not text unchanged."""
     if not isinstance(value, str):
         return value
-    return _SPACES.sub(" ", value.translate(_TABLE)).strip()
+    return _SPACES.sub(" ", _BREAKS.sub(" ", _DIRECTION.sub("", value))).strip()
 
 
 def slack_escaped(text: str) -> str:

@@ -11,12 +11,15 @@ from typing import Any
 
 from .reasons import Reason
 
-# C0 and C1 controls, DEL, the line and paragraph separators (NEL is C1)
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 and C1 controls, DEL, the line and paragraph separators (NEL is C1):
+# what breaks a header, a log line or a chat message
+LINE_BREAKERS = "\x00-\x1f\x7f-\x9f\u2028\u2029"
+# embeddings, overrides and isolates reorder what a reader sees ("Trojan Source")
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{LINE_BREAKERS}]")
 # the same, but a free-text field may break lines and indent with tabs
 _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-# embeddings, overrides and isolates reorder what a reader sees ("Trojan Source")
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # DynamoDB's numbers: 38 significant digits, magnitudes 1E-130 .. <1E+126

@@ -147,7 +147,7 @@ def unsubscribe_lead(token):
 def on_ses_event(event):
     from chalicelib.suppression.consumer import process_ses_events
 
-    return process_ses_events(event.to_dict(), services().suppression)
+    return process_ses_events(event.to_dict(), services().suppression, services().reputation_counters)
 
 
 # --- activities, tracking and scoring ---------------------------

@@ -352,6 +352,23 @@ def openapi_document():
     return Response(body=document_json(), status_code=200, headers={"Content-Type": "application/json"})
 
 
+# --- sending reputation -------------------------------------------
+@app.route("/reports/deliverability", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def deliverability_report():
+    from chalicelib.web import deliverability
+
+    return deliverability.report(services(), app.current_request.query_params)
+
+
+@app.route("/sending/resume", methods=["POST"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def resume_sending():
+    from chalicelib.web import deliverability
+
+    return deliverability.resume(services(), app.current_request.raw_body)
+
+
 # --- nurture sequences --------------------------------------------
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def send_nurture(event):

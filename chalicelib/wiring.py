@@ -238,6 +238,16 @@ class Services:
         return SendingGuard(self.playbook.reputation, self.reputation_store, self.clock)
 
     @cached_property
+    def deliverability(self):
+        import boto3
+
+        from .mail.ses_account import SesAccount
+        from .reputation.report import Deliverability
+
+        account = SesAccount(boto3.client("sesv2", region_name=self.settings.region))
+        return Deliverability(self.playbook.reputation, self.reputation_store, self.clock, account)
+
+    @cached_property
     def reputation_counters(self):
         from .reputation.counting import ReputationCounters
 

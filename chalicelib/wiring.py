@@ -248,6 +248,12 @@ class Services:
         return Deliverability(self.playbook.reputation, self.reputation_store, self.clock, account)
 
     @cached_property
+    def guard_announcements(self):
+        from .reputation.announce import Announcements
+
+        return Announcements(self.playbook.routing.sla, self.reputation_store, self.mailer, self.clock)
+
+    @cached_property
     def reputation_counters(self):
         from .reputation.counting import ReputationCounters
 

@@ -205,3 +205,29 @@ class ReputationStore:
             )
             for raw in page.get("Items", [])
         ]
+
+    @staticmethod
+    def event(sk: str) -> dict[str, Any] | None:
+        raw = (
+            client()
+            .get_item(TableName=table_name(), Key={"pk": _s(EVENTS_PK), "sk": _s(sk)}, ConsistentRead=True)
+            .get("Item")
+        )
+        return plain_item(raw) if raw else None
+
+    @staticmethod
+    def mark_announced(sk: str, at: str) -> bool:
+        """Note that the manager was mailed; False if noted before."""
+        try:
+            client().update_item(
+                TableName=table_name(),
+                Key={"pk": _s(EVENTS_PK), "sk": _s(sk)},
+                UpdateExpression="SET announced_at = :at",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(announced_at)",
+                ExpressionAttributeValues={":at": _s(at)},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

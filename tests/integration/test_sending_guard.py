@@ -16,7 +16,9 @@ from infra.local.ses_simulator import ses_event, simulated
 
 from .conftest import ADMIN, REGION, SENDER, submit
 from .test_aws_event_shapes import sample
+from .test_integration_webhooks import posted, subscribed, webhooks  # noqa: F401 (fixtures)
 from .test_nurture_flow import nurture_mails, tick, timer  # noqa: F401 (a fixture)
+from .test_routing_flow import hook  # noqa: F401 (a fixture)
 from .test_scoring_flow import confirmed_lead
 
 ACCOUNT = "123456789012"
@@ -231,7 +233,8 @@ def test_the_guard_resumes_by_itself_after_a_calm_day(client, stream, mailbox, c
     report = client.http.get(f"/reports/deliverability?from={first}&to={day(services)}", headers=ADMIN)
     [_, resumed] = report.json_body["pauses"]
     assert resumed["action"] == "resumed" and resumed["by"] == "guard"
-    assert resumed["figures"]["sends"] == 42 and resumed["figures"]["hard_bounces"] == 2
+    # 42 opt-in mails and the mail that told the manager of the pause
+    assert resumed["figures"]["sends"] == 43 and resumed["figures"]["hard_bounces"] == 2
 
 
 def test_a_sequence_that_bounces_alone_is_paused_alone(client, stream, mailbox, services, ses, timer):
@@ -283,3 +286,34 @@ def test_a_pause_written_mid_tick_stops_the_very_next_nurture_claim(client, stre
     after_crossing = [p for p, _ in ses.sent[crossed_at[0] :] if {"Name": "kind", "Value": "nurture"} in p["Tags"]]
     assert after_crossing == []  # none beyond the one in flight
     assert len(nurture_mails(mailbox)) == 1
+
+
+def test_each_pause_and_resume_reaches_the_manager_and_the_webhooks_once(
+    client, stream, mailbox, services, ses, timer, subscribed, webhooks
+):
+    rules(services, min_volume=5, pause_bounce_rate=0.2)
+    subscribed("sending.paused", "sending.resumed", "lead.confirmed")
+    signups(client, stream, [f"ann{n}@acme.example" for n in range(4)] + ["bounce+1@simulator.amazonses.com"])
+    ses.simulate()
+    records = stream.records()
+    stream.deliver(records)
+    assert stream.deliver(records) == {"batchItemFailures": []}  # a redelivered batch tells nobody twice
+    stream.pump()
+    answer = client.http.post("/sending/resume", headers=ADMIN, body=json.dumps({"reason": "bad list removed"}))
+    assert answer.status_code == 200
+    stream.pump()
+
+    manager = services.playbook.routing.sla.manager_email
+    told = [m for m in mailbox.parsed() if m["To"] == manager]
+    assert [m["Subject"] for m in told] == [
+        "Nurture mail paused: all nurture mail",
+        "Nurture mail resumed: all nurture mail",
+    ]
+    assert "1 hard bounces (20.00%)" in told[0].get_body(("plain",)).get_content()
+
+    webhooks.pump()
+    events = [body for _, body, _ in posted()]
+    assert [e["type"] for e in events] == ["sending.paused", "sending.resumed"]
+    assert events[0]["lead_id"] is None and events[0]["data"]["scope"] == "all"
+    assert events[0]["data"]["figures"]["hard_bounces"] == 1 and events[0]["data"]["figures"]["sends"] == 5
+    assert events[1]["data"]["by"] == "admin" and events[1]["data"]["reason"] == "bad list removed"

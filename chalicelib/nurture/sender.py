@@ -9,8 +9,10 @@ midnight (if SES still refuses then, it pauses again). It stops while
 `reserve_seconds` of the Lambda's time are left. The sending guard's pauses
 (chalicelib/reputation) are read at the start, after its review, and
 checked again by every claim: a pause of all nurture mail ends the tick at
-once, a paused sequence's leads are passed over and stay due. Whatever it does not reach
-stays due in the index. Overlapping ticks are safe: each step is claimed with
+once, a paused sequence's leads are passed over and stay due. A new
+domain's warm-up caps the day's nurture mails: then the leads due longest go
+first and the rest wait for tomorrow. Whatever it does not reach stays due in
+the index. Overlapping ticks are safe: each step is claimed with
 a conditional write before SES is called."""
 
 from __future__ import annotations
@@ -84,17 +86,32 @@ class NurtureSender:
             return {"paused by the sending guard": 1}
         self._remaining_ms = remaining_ms or (lambda: float("inf"))
         done: Counter = Counter()
-        budget = self._sending.max_per_tick
-        first = epoch(now) // 60 % self._shards  # rotate, so no shard always waits for the others
+        allowance = self._guard.nurture_allowance()
         try:
-            for shard in [(first + n) % self._shards for n in range(self._shards)]:
-                for lead_id in self._store.due(shard, now, budget) if budget > 0 else []:
-                    self._check_time()
-                    budget -= 1
-                    done[self._one(lead_id)] += 1
+            if allowance is None:
+                self._send_all_due(now, done)
+            else:
+                self._send_oldest_due(now, allowance, done)
         except _Stop as stop:
             done[f"stopped: {stop}"] += 1
         return dict(done)
+
+    def _send_all_due(self, now: datetime, done: Counter) -> None:
+        budget = self._sending.max_per_tick
+        first = epoch(now) // 60 % self._shards  # rotate, so no shard always waits for the others
+        for shard in [(first + n) % self._shards for n in range(self._shards)]:
+            for lead_id in self._store.due(shard, now, budget) if budget > 0 else []:
+                self._check_time()
+                budget -= 1
+                done[self._one(lead_id)] += 1
+
+    def _send_oldest_due(self, now: datetime, allowance: int, done: Counter) -> None:
+        """Within the warm-up's cap for today, the leads due longest first."""
+        for lead_id in self._store.oldest_due(self._shards, now, self._sending.max_per_tick):
+            if done["sent"] >= allowance:
+                raise _Stop("warm-up cap for today")
+            self._check_time()
+            done[self._one(lead_id)] += 1
 
     def _hold(self, paused: dict) -> bool:
         """Note the paused sequences; False if all nurture mail is paused."""

@@ -6,6 +6,8 @@ asked for them."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 
 from .base import Strict
@@ -18,6 +20,11 @@ class WarmUp(Strict):
     first_day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     start: int = Field(default=50, ge=1, le=1_000_000)
     factor: float = Field(default=1.5, gt=1, le=10)
+
+    def cap(self, day: date) -> int:
+        """The nurture mails this day may carry."""
+        days = max((day - date.fromisoformat(self.first_day)).days, 0)
+        return int(min(self.start * self.factor**days, 10**9))
 
 
 class Reputation(Strict):

@@ -94,6 +94,16 @@ class SendingGuard:
         """The paused scopes and why (one consistent read)."""
         return self._store.guard_state()["paused"]
 
+    def nurture_allowance(self) -> int | None:
+        """With a warm-up in the playbook: how many more nurture mails may go
+        today (None: no cap)."""
+        warm_up = self._rules.warm_up
+        if warm_up is None:
+            return None
+        today = self._clock.now().date()
+        sent = judged(self._store.days(today, today), "kind:nurture", None, today).sends
+        return max(warm_up.cap(today) - sent, 0)
+
     def judge(self, scopes: list[str]) -> list[str]:
         """After a counted bounce or complaint: pause each of these scopes
         (`all`, `sequence:<name>`) that crosses a threshold; returns those

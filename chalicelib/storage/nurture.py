@@ -216,14 +216,24 @@ class NurtureStore:
 
     # --- the index and the pause marker -----------------------------------
     @staticmethod
-    def due(shard: int, now: datetime, limit: int) -> list[str]:
+    def _due_items(shard: int, now: datetime, limit: int):
+        return LeadItem.nurture_index.query(
+            f"{_SHARD_PREFIX}{shard}", LeadItem.nurture_due <= iso(now), limit=limit, page_size=min(limit, 500)
+        )
+
+    def due(self, shard: int, now: datetime, limit: int) -> list[str]:
         """Lead ids in one shard whose next nurture mail may go by `now`."""
-        return [
-            item.pk[len(LEAD_PREFIX) :]
-            for item in LeadItem.nurture_index.query(
-                f"{_SHARD_PREFIX}{shard}", LeadItem.nurture_due <= iso(now), limit=limit, page_size=min(limit, 500)
-            )
+        return [item.pk[len(LEAD_PREFIX) :] for item in self._due_items(shard, now, limit)]
+
+    def oldest_due(self, shards: int, now: datetime, limit: int) -> list[str]:
+        """The `limit` lead ids due longest, across every shard (each shard's
+        index is in due order, so `limit` from each is enough)."""
+        due = [
+            (item.nurture_due, item.pk[len(LEAD_PREFIX) :])
+            for shard in range(shards)
+            for item in self._due_items(shard, now, limit)
         ]
+        return [lead_id for _, lead_id in sorted(due)[:limit]]
 
     @staticmethod
     def paused_until() -> datetime | None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.playbook.reputation import WarmUp
 from chalicelib.storage.reputation import ReputationStore
 from infra.local.aws import SentMail
 from infra.local.ses_simulator import ses_event, simulated
@@ -317,3 +318,19 @@ def test_each_pause_and_resume_reaches_the_manager_and_the_webhooks_once(
     assert events[0]["lead_id"] is None and events[0]["data"]["scope"] == "all"
     assert events[0]["data"]["figures"]["hard_bounces"] == 1 and events[0]["data"]["figures"]["sends"] == 5
     assert events[1]["data"]["by"] == "admin" and events[1]["data"]["reason"] == "bad list removed"
+
+
+def test_a_new_domain_warms_up_with_a_growing_daily_cap_oldest_due_first(
+    client, stream, mailbox, clock, services, timer
+):
+    rules(services, warm_up=WarmUp(first_day=day(services), start=2, factor=2))
+    for n in range(5):
+        confirmed_lead(client, stream, mailbox, email=f"lead{n}@acme.example")
+        clock.advance(60)  # each due a minute after the one before
+    assert tick(client) == {"sent": 2, "stopped: warm-up cap for today": 1}
+    assert sorted(m["To"] for m in nurture_mails(mailbox)) == ["lead0@acme.example", "lead1@acme.example"]
+    assert tick(client) == {"stopped: warm-up cap for today": 1}  # the rest waits for tomorrow
+
+    clock.advance(24 * 3600)  # day 2: a cap of 4
+    assert tick(client) == {"sent": 3}
+    assert len(nurture_mails(mailbox)) == 5

@@ -24,7 +24,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .models import SENDER_PREFIX
-from .raw import cancelled_by_condition, client, plain_item, query_pages, table_name
+from .raw import client, plain_item, query_pages, table_name, transact_unless_first_fails
 
 REPUTATION_PK = "REPUTATION"
 DAY_PREFIX = "DAY#"
@@ -70,6 +70,19 @@ def _adds(day: str, attributes: Iterable[str]) -> dict:
     }
 
 
+def _between(pk: str, first: str, last: str) -> list[dict[str, Any]]:
+    """The partition's items with sk in [first, last], in order (consistent)."""
+    return [
+        plain_item(raw)
+        for page in query_pages(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
+            ExpressionAttributeValues={":pk": _s(pk), ":first": _s(first), ":last": _s(last)},
+            ConsistentRead=True,
+        )
+        for raw in page.get("Items", [])
+    ]
+
+
 def _guard_key() -> dict:
     return {"pk": _s(GUARD_PK), "sk": _s(GUARD_SK)}
 
@@ -93,32 +106,12 @@ class ReputationStore:
             "Item": {"pk": _s(SEEN_PREFIX + marker), "sk": _s("SEEN"), "expires_at": {"N": str(expires_at)}},
             "ConditionExpression": "attribute_not_exists(pk)",
         }
-        try:
-            client().transact_write_items(TransactItems=[{"Put": seen}, {"Update": _adds(day, attributes)}])
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException" and cancelled_by_condition(error)[
-                :1
-            ] == [True]:
-                return False
-            raise
-        return True
+        return transact_unless_first_fails([{"Put": seen}, {"Update": _adds(day, attributes)}])
 
     @staticmethod
     def days(first: date, last: date) -> list[dict[str, Any]]:
         """The day items in [first, last], oldest first: one Query."""
-        return [
-            plain_item(raw)
-            for page in query_pages(
-                KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
-                ExpressionAttributeValues={
-                    ":pk": _s(REPUTATION_PK),
-                    ":first": _s(DAY_PREFIX + first.isoformat()),
-                    ":last": _s(DAY_PREFIX + last.isoformat()),
-                },
-                ConsistentRead=True,
-            )
-            for raw in page.get("Items", [])
-        ]
+        return _between(REPUTATION_PK, DAY_PREFIX + first.isoformat(), DAY_PREFIX + last.isoformat())
 
     # --- the guard --------------------------------------------------------
     @staticmethod
@@ -135,20 +128,8 @@ class ReputationStore:
     def _change_guard(self, update: dict, event: dict[str, Any]) -> bool:
         """The guard's update and its event item, together; False if the
         update's condition failed (another run did it first)."""
-        try:
-            client().transact_write_items(
-                TransactItems=[
-                    {"Update": {"TableName": table_name(), "Key": _guard_key(), **update}},
-                    _event_put(event),
-                ]
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException" and cancelled_by_condition(error)[
-                :1
-            ] == [True]:
-                return False
-            raise
-        return True
+        guard = {"Update": {"TableName": table_name(), "Key": _guard_key(), **update}}
+        return transact_unless_first_fails([guard, _event_put(event)])
 
     def pause(self, scope: str, pause: dict[str, Any], event: dict[str, Any]) -> bool:
         return self._change_guard(
@@ -197,14 +178,7 @@ class ReputationStore:
     @staticmethod
     def events(first: str, last: str) -> list[dict[str, Any]]:
         """Pauses and resumes with `at` in [first, last] (iso), oldest first."""
-        return [
-            plain_item(raw)
-            for page in query_pages(
-                KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
-                ExpressionAttributeValues={":pk": _s(EVENTS_PK), ":first": _s(first), ":last": _s(last + "~")},
-            )
-            for raw in page.get("Items", [])
-        ]
+        return _between(EVENTS_PK, first, last + "~")
 
     @staticmethod
     def event(sk: str) -> dict[str, Any] | None:

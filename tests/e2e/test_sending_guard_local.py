@@ -4,7 +4,9 @@ through SNS and SQS into the app, the guard pauses nurture, the manager is
 mailed, opt-in mail still flows, and an admin resumes. Its own stack, with a
 playbook of a small minimum volume."""
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -65,10 +67,18 @@ def test_simulated_bounces_pause_nurture_tell_the_manager_and_an_admin_resumes(a
     api.drain()
     assert len(api.mail_to(late)) == 1  # opt-in mail still goes out
 
-    answer = requests.post(
-        f"{api.url}/sending/resume", json={"reason": "bad addresses removed"}, headers=api.admin, timeout=10
-    )
-    assert answer.status_code == 200, answer.text
+    # two admins at once: one resumes, the other hears it is not paused
+    start = threading.Barrier(2)
+
+    def resume(reason):
+        start.wait()
+        return requests.post(f"{api.url}/sending/resume", json={"reason": reason}, headers=api.admin, timeout=10)
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(resume, ["bad addresses removed", "list cleaned"]))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
     api.drain()
-    assert report(api)["paused"] == {}
+    seen = report(api)
+    assert seen["paused"] == {}
+    assert [(e["action"], e["by"]) for e in seen["pauses"]] == [("paused", "guard"), ("resumed", "admin")]
     assert len([m for m in api.mail_to(MANAGER) if m["tags"].get("kind") == "sending_guard"]) == 2

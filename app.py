@@ -147,7 +147,7 @@ def unsubscribe_lead(token):
 def on_ses_event(event):
     from chalicelib.suppression.consumer import process_ses_events
 
-    return process_ses_events(event.to_dict(), services().suppression)
+    return process_ses_events(event.to_dict(), services().suppression, services().reputation_counters)
 
 
 # --- activities, tracking and scoring ---------------------------
@@ -350,6 +350,23 @@ def openapi_document():
     from chalicelib.openapi import document_json
 
     return Response(body=document_json(), status_code=200, headers={"Content-Type": "application/json"})
+
+
+# --- sending reputation -------------------------------------------
+@app.route("/reports/deliverability", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def deliverability_report():
+    from chalicelib.web import deliverability
+
+    return deliverability.report(services(), app.current_request.query_params)
+
+
+@app.route("/sending/resume", methods=["POST"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def resume_sending():
+    from chalicelib.web import deliverability
+
+    return deliverability.resume(services(), app.current_request.raw_body)
 
 
 # --- nurture sequences --------------------------------------------

@@ -6,6 +6,7 @@ from .forms import FormDefinition
 from .integrations import Integrations
 from .nurture import Nurture
 from .optin import CaptureLimits, DoubleOptIn
+from .reputation import Reputation
 from .routing import Routing
 from .scoring import Scoring
 from .sender import Sender
@@ -23,6 +24,7 @@ class Playbook(Strict):
     routing: Routing = Routing()
     nurture: Nurture = Nurture()
     integrations: Integrations = Integrations()
+    reputation: Reputation = Reputation()
     sender: Sender | None = None
 
     @model_validator(mode="after")

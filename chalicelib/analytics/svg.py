@@ -12,8 +12,8 @@ from typing import Any
 
 WIDTH, BAR_HEIGHT, GAP, TOP, MIN_BAR = 640, 44, 22, 56, 4
 COLOURS = ("#1d4ed8", "#2563eb", "#3b82f6", "#60a5fa", "#93c5fd", "#bfdbfe")
-# text on the first three (dark) bars is white, on the lighter ones near-black
-LIGHT_TEXT_BARS = 3
+# text on the two darkest bars is white, on the lighter ones near-black (4.5:1 either way)
+LIGHT_TEXT_BARS = 2
 
 
 def funnel_height(stage_count: int) -> int:

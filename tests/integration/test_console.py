@@ -5,6 +5,7 @@ page costs in DynamoDB items read."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import botocore.client
 import pytest
@@ -317,3 +318,58 @@ def test_each_page_reads_a_bounded_number_of_items(client, console, stream, mail
     # day counters (funnel and speed, 30 days each) and two short attention lists
     assert costs["/console/overview"] <= 1 + 30 + 30 + 2 * 25
     assert costs["/console/playbook"] == 1
+
+
+# --- the rep's own view -----------------------------------------------------------------------------
+def my_leads_link(mailbox, rep_email):
+    """The "my leads" link of the rep's newest mail, read from the raw bytes SES got."""
+    import email
+    import email.policy
+
+    raws = [m.raw_data for m in mailbox.messages() if rep_email in m.raw_data]
+    message = email.message_from_string(raws[-1], policy=email.policy.compat32)
+    plain = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    body = plain.get_payload(decode=True).decode(plain.get_content_charset() or "utf-8")
+    return re.search(r"https://api\.leadflow\.test(/console/rep/[A-Za-z0-9_.-]+)", body).group(1)
+
+
+def test_a_rep_opens_my_leads_from_the_mail_link_and_accepts_without_an_admin_token(
+    client, stream, mailbox, queue, aws
+):
+    put_rep(client, "ada")
+    put_rep(client, "bob", pools=["elsewhere"], territories=["FR"])
+    lead_id = sql_lead(client, stream, mailbox, "sql@acme.example", first_name="<b>Dora</b>")
+    queue.pump()
+    path = my_leads_link(mailbox, "ada@sales.example")
+    rep = Console(client)  # no cookies, no bearer token
+    page = rep.get(path)
+    assert page.status_code == 200 and f'data-lead="{lead_id}"' in text(page)
+    assert "&lt;b&gt;Dora&lt;/b&gt;" in text(page) and "<b>Dora" not in text(page)
+    before = stored_items(aws)
+    assert rep.post(path + "/accept", {"lead": lead_id}).status_code == 403  # no CSRF token
+    assert stored_items(aws) == before
+    assert rep.post(path + "/accept", {"lead": lead_id}, csrf=csrf_of(page)).status_code == 303
+    [a] = client.http.get(f"/assignments/{lead_id}", headers=ADMIN).json_body["assignments"]
+    assert a["status"] == "accepted" and a["rep_id"] == "ada"
+    outcome = rep.post(path + "/outcome", {"lead": lead_id, "outcome": "lost"}, csrf=csrf_of(rep.get(path)))
+    assert outcome.status_code == 303 and f'data-lead="{lead_id}"' not in text(rep.get(path))
+
+
+def test_a_reps_link_shows_and_touches_only_their_own_leads(client, stream, mailbox, queue, aws):
+    from chalicelib.web.console.session import link_csrf
+    from chalicelib.wiring import services as current
+
+    put_rep(client, "ada")
+    put_rep(client, "bob", pools=["elsewhere"], territories=["FR"])
+    lead_id = sql_lead(client, stream, mailbox, "sql@acme.example")
+    queue.pump()
+    built = current()
+    bobs = "/console/rep/" + built.router.my_leads_link("bob", built.clock.now() + timedelta(days=1)).rsplit("/", 1)[1]
+    page = Console(client).get(bobs)
+    assert page.status_code == 200 and lead_id not in text(page)
+    before = stored_items(aws)
+    # with the CSRF token bob's own page would carry, had it a form
+    csrf = link_csrf(built.signer, bobs.rsplit("/", 1)[1])
+    assert Console(client).post(bobs + "/accept", {"lead": lead_id}, csrf=csrf).status_code == 404
+    assert stored_items(aws) == before
+    assert Console(client).get("/console/rep/k1.e30.x").status_code == 404

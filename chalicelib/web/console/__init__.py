@@ -2,7 +2,8 @@
 sales. app.py hands every console request to `handle`, which signs in and
 out, checks the session, the scope and (on every POST) the CSRF token,
 then calls the page. Pages use the same chalicelib services as the JSON
-API."""
+API. A rep's own view (`/console/rep/<signed link>`) needs no session: the
+signed link from the rep's mail is the credential."""
 
 from __future__ import annotations
 
@@ -65,6 +66,10 @@ def handle(services, chalice_request):
         return see_other(HOME)
     if request.page == "login":
         return _login(request)
+    if request.page == "rep":
+        from . import rep_view
+
+        return _answering_problems(request, rep_view.handle)
     request.session = sessions(services).current(request.headers)
     if request.session is None:
         return see_other(LOGIN)

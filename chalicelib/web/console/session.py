@@ -24,7 +24,7 @@ LOGIN_FORM_MINUTES = 60
 SESSION_COOKIE = "lf_session"
 LOGIN_COOKIE = "lf_login"
 LANGUAGE_COOKIE = "lf_lang"
-_SESSION, _CSRF, _LOGIN = "console-session", "console-csrf", "console-login"
+_SESSION, _CSRF, _LOGIN, _LINK_CSRF = "console-session", "console-csrf", "console-login", "console-link-csrf"
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -134,3 +134,17 @@ class Sessions:
         except InvalidToken:
             return False
         return isinstance(claims.get(claim), str) and hmac.compare_digest(claims[claim], expected)
+
+
+def link_csrf(signer, link_token: str) -> str:
+    """The CSRF token of a page reached by a signed link (the rep's own
+    view): bound to that link, as a session's is bound to the session."""
+    return signer.sign(_LINK_CSRF, {"t": _short(link_token)})
+
+
+def link_csrf_ok(signer, link_token: str, token: str, now) -> bool:
+    try:
+        claims = signer.verify(token or "", _LINK_CSRF, now)
+    except InvalidToken:
+        return False
+    return isinstance(claims.get("t"), str) and hmac.compare_digest(claims["t"], _short(link_token))

@@ -19,9 +19,10 @@ from .responses import json_response
 _CURSOR = "leads-cursor"
 
 
-def lead_with_timeline(services, lead_id: str):
-    """The lead with its score breakdown and timeline: one Query."""
-    raw = partition_raw(lead_id)
+def lead_with_timeline(services, lead_id: str, read=partition_raw):
+    """The lead with its score breakdown and timeline: one Query (or what
+    `read` returns of the partition)."""
+    raw = read(lead_id)
     now = epoch(services.clock.now())
     view = lead_view(as_models(raw), now)
     if view is not None:

@@ -18,6 +18,8 @@ from ..paging import next_cursor, page_request
 from .render import see_other
 
 FUNNEL_DAYS = 30
+# the lead page shows the newest activities (the export holds them all)
+TIMELINE_ACTIVITIES = 100
 TEMPERATURES = ("cold", "warm", "hot")
 PROFILE_FIELDS = ("first_name", "last_name", "company", "job_title", "phone", "country", "company_size", "industry")
 _LEADS_CURSOR = "leads-cursor"  # the JSON list's cursor purpose: a cursor works on both
@@ -122,10 +124,13 @@ def _find_by_email(request, email: str):
 
 
 def _lead_page(request, lead_id: str, status: int = 200, errors: dict | None = None):
+    from ...storage.lead_page import partition_with_recent_activities
     from .charts import score_bars
     from .lead_page import consent_evidence, stage_history
 
-    view = lead_with_timeline(request.services, lead_id)
+    view = lead_with_timeline(
+        request.services, lead_id, lambda lead: partition_with_recent_activities(lead, TIMELINE_ACTIVITIES)
+    )
     if view is None:
         raise HttpProblem(404, {"lead_id": "no such lead"})
     open_assignment = next((a for a in reversed(view["assignments"]) if a.get("status") in OPEN), None)
@@ -141,6 +146,7 @@ def _lead_page(request, lead_id: str, status: int = 200, errors: dict | None = N
         history=stage_history(view, request.services.clock.now()),
         consents=consent_evidence(view),
         timeline=list(reversed(view["timeline"])),
+        activities_cut=len(view["activities"]) >= TIMELINE_ACTIVITIES,
         open_assignment=open_assignment,
         outcomes=list(OUTCOMES),
         activity_types=sorted(

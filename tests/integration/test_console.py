@@ -229,11 +229,14 @@ def test_accepting_then_recording_won_moves_the_lead_to_customer(client, console
     queue.pump()
     csrf = csrf_of(lead_page(console, lead_id))
     assert console.post(f"/console/assignments/{lead_id}/accept", csrf=csrf).status_code == 303
+    assert f'<a href="/console/leads/{lead_id}">' in text(console.get("/console/reps"))
     answer = console.post(f"/console/leads/{lead_id}/outcome", {"outcome": "won", "note": "signed"}, csrf=csrf)
     assert answer.status_code == 303
     stream.pump()
     html = text(lead_page(console, lead_id))
     assert re.search(r'id="stage">[^<]*<strong>customer</strong>', html)
+    # won closes the assignment: the rep holds it no more
+    assert f"/console/leads/{lead_id}" not in text(console.get("/console/reps"))
 
 
 def test_an_outcome_without_an_open_assignment_is_a_4xx_page_and_changes_nothing(client, console, stream, mailbox, aws):

@@ -14,11 +14,12 @@ def leads_in_stage(stage: str, limit: int, start_key: dict | None) -> tuple[list
     result = LeadItem.stage_index.query(
         stage, scan_index_forward=False, limit=limit, last_evaluated_key=start_key, page_size=limit
     )
-    leads = [
-        {**{name: plain(getattr(item, name)) for name in LIST_ATTRIBUTES}, "stage": item.stage, "score": item.score}
-        for item in result
-    ]
-    return leads, result.last_evaluated_key
+    return [list_row(item) for item in result], result.last_evaluated_key
+
+
+def list_row(item: LeadItem) -> dict[str, Any]:
+    """A lead as the lists show it."""
+    return {**{name: plain(getattr(item, name)) for name in LIST_ATTRIBUTES}, "stage": item.stage, "score": item.score}
 
 
 def leads_in_stage_of_temperature(

@@ -91,15 +91,11 @@ def _lead_list(request):
         more = "?" + urlencode(
             {k: v for k, v in {"stage": stage, "temperature": temperature, "cursor": cursor}.items() if v}
         )
-    return request.render(
-        200,
-        "leads",
-        leads=found,
-        stages=STAGES,
-        temperatures=TEMPERATURES,
-        chosen={"stage": stage, "temperature": temperature or "", "email": ""},
-        more=more,
-    )
+    return _list_page(request, found, {"stage": stage, "temperature": temperature or "", "email": ""}, more)
+
+
+def _list_page(request, found: list, chosen: dict, more: str | None):
+    return request.render(200, "leads", leads=found, stages=STAGES, temperatures=TEMPERATURES, chosen=chosen, more=more)
 
 
 def _find_by_email(request, email: str):
@@ -110,17 +106,10 @@ def _find_by_email(request, email: str):
         lead_id = lead_id_for(normalise_email(email), request.services.secrets.lead_key)
     except EmailNotValidError:
         raise HttpProblem(400, {"email": "is not a valid e-mail address"}) from None
-    view = lead_with_timeline(request.services, lead_id)
-    found = [view] if view else []
-    return request.render(
-        200,
-        "leads",
-        leads=found,
-        stages=STAGES,
-        temperatures=TEMPERATURES,
-        chosen={"stage": "", "temperature": "", "email": email},
-        more=None,
-    )
+    from ...storage.lead_list import list_row
+
+    lead = request.services.leads.get(lead_id)  # one GetItem
+    return _list_page(request, [list_row(lead)] if lead else [], {"stage": "", "temperature": "", "email": email}, None)
 
 
 def _lead_page(request, lead_id: str, status: int = 200, errors: dict | None = None):

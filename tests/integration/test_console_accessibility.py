@@ -5,12 +5,14 @@ tables, and the palette's contrast (WCAG 2.1 AA, 4.5:1 for text)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from chalicelib.analytics.svg import COLOURS, LIGHT_TEXT_BARS
+from chalicelib.wiring import services as current
 
 from .console_client import Console, text
 from .test_routing_flow import put_rep
@@ -77,6 +79,9 @@ def pages(client, stream, mailbox):
     ):
         shown[path] = text(browser.get(path))
     shown["/console/overview?lang=de"] = text(browser.get("/console/overview?lang=de"))
+    built = current()
+    link = built.router.my_leads_link("ada", built.clock.now() + timedelta(days=1))
+    shown["/console/rep/..."] = text(Console(client).get(link.split("api.leadflow.test", 1)[1]))
     return shown
 
 

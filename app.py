@@ -374,3 +374,32 @@ def resume_sending():
 def send_nurture(event):
     context = event.context
     return services().nurture_sender.tick(context.get_remaining_time_in_millis if context else None)
+
+
+# --- the console (server-rendered pages; its own sessions, no bearer token) ---
+@app.route("/console", methods=["GET"])
+def console_home():
+    from chalicelib.web import console
+
+    return console.handle(services(), app.current_request)
+
+
+@app.route("/console/{page}", methods=["GET", "POST"], content_types=["*/*"])
+def console_page(page):
+    from chalicelib.web import console
+
+    return console.handle(services(), app.current_request)
+
+
+@app.route("/console/{page}/{item}", methods=["GET", "POST"], content_types=["*/*"])
+def console_item(page, item):
+    from chalicelib.web import console
+
+    return console.handle(services(), app.current_request)
+
+
+@app.route("/console/{page}/{item}/{action}", methods=["GET", "POST"], content_types=["*/*"])
+def console_action(page, item, action):
+    from chalicelib.web import console
+
+    return console.handle(services(), app.current_request)

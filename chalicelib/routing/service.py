@@ -26,6 +26,7 @@ from typing import Any
 from ..clock import epoch, iso
 from ..scoring.stages import InvalidOutcome, stage_by_sales_outcome
 from ..storage.routing import AlreadyAssigned, RepUnavailable, StaleAssignment
+from ..tokens import InvalidToken
 from .assignment import (
     ACCEPTED,
     OFFERED,
@@ -46,6 +47,7 @@ from .speed import accepted_counters, notified_counters, unassigned_counters
 log = logging.getLogger(__name__)
 
 LINK_PURPOSE = "rep"
+MY_LEADS_PURPOSE = "rep-leads"  # the rep's "my leads" link: names the rep only
 ACTIONS = ("accept", "decline", "outcome")
 _RECENT_ACTIVITIES = 5
 
@@ -135,8 +137,23 @@ class Router:
         token = self._signer.sign(LINK_PURPOSE, {"l": a.lead_id, "k": a.key, "o": a.offer, "r": a.rep_id}, expires)
         base = f"{self._public_url}/rep/{token}"
         return Links(
-            page=f"{base}/accept", accept=f"{base}/accept", decline=f"{base}/decline", outcome=f"{base}/outcome"
+            page=f"{base}/accept",
+            accept=f"{base}/accept",
+            decline=f"{base}/decline",
+            outcome=f"{base}/outcome",
+            my_leads=self.my_leads_link(a.rep_id, expires),
         )
+
+    def my_leads_link(self, rep_id: str, expires) -> str:
+        token = self._signer.sign(MY_LEADS_PURPOSE, {"r": rep_id}, expires)
+        return f"{self._public_url}/console/rep/{token}"
+
+    def rep_of_my_leads_link(self, token: str) -> str:
+        """The rep a "my leads" link names. Raises tokens.InvalidToken."""
+        rep_id = self._signer.verify(token, MY_LEADS_PURPOSE, self._clock.now(), expiring=True).get("r")
+        if not isinstance(rep_id, str):
+            raise InvalidToken("malformed")
+        return rep_id
 
     def _notify(self, a: Assignment, rep: Rep | None = None, lead: dict[str, Any] | None = None) -> str:
         """`rep` and `lead` as just read by the caller, if it has them."""

@@ -24,6 +24,7 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 | speed-to-lead day | STATS#SPEED          | <YYYY-MM-DD>          |
 | funnel counter  | FUNNEL#<filters or *>  | DAY#<YYYY-MM-DD>      |
 | campaign spend  | SPEND                  | <campaign>#<from>#<to> |
+| console session | SESSION#<sha256(id)>   | SESSION               |
 
 Funnel counters and spend (chalicelib/storage/funnel.py) name no lead.
 | nurture send    | LEAD#<lead_id>         | NURTURE#<sequence>#<step> |

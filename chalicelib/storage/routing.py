@@ -121,6 +121,7 @@ def _rep(item: Mapping[str, Any]) -> Rep:
     data = {k: item[k] for k in _REP_FIELDS if k in item}
     for name in ("pools", "territories", "industries", "company_sizes"):
         data[name] = tuple(data.get(name) or ())
+    data["open_leads"] = tuple(sorted(data.get("open_leads") or ()))
     return Rep(**data)
 
 
@@ -133,6 +134,7 @@ def _update(
     condition_values: Mapping[str, Any] | None = None,
     appends: Mapping[str, list] | None = None,
     condition_names: Mapping[str, str] | None = None,
+    deletes: Mapping[str, set] | None = None,
 ) -> dict:
     """One Update operation (for a transaction or update_item)."""
     names, values, parts = {}, {}, []
@@ -158,6 +160,12 @@ def _update(
         add_parts.append(f"#a{n} :a{n}")
     if add_parts:
         parts.append("ADD " + ", ".join(add_parts))
+    delete_parts = []
+    for n, (name, members) in enumerate((deletes or {}).items()):
+        names[f"#d{n}"], values[f":d{n}"] = name, members
+        delete_parts.append(f"#d{n} :d{n}")
+    if delete_parts:
+        parts.append("DELETE " + ", ".join(delete_parts))
     operation = {"Key": _values(key), "UpdateExpression": " ".join(parts), "ExpressionAttributeNames": names}
     if condition:
         operation["ConditionExpression"] = condition
@@ -168,9 +176,16 @@ def _update(
     return operation
 
 
-def _claim(rep_id: str, at: str, bounded: bool) -> dict:
-    """+1 open assignment; within capacity and in office unless `bounded` is
-    False (the default owner takes what nobody else can)."""
+def holding(a: Assignment) -> str:
+    """How the rep item names an assignment it holds (`open_leads`): the
+    rep's own view reads these instead of an index over all assignments."""
+    return f"{a.lead_id}#{a.key}"
+
+
+def _claim(rep_id: str, at: str, bounded: bool, held: str) -> dict:
+    """+1 open assignment, named in `open_leads`; within capacity and in
+    office unless `bounded` is False (the default owner takes what nobody
+    else can)."""
     condition = "attribute_exists(pk)"
     values: dict[str, Any] = {}
     names: dict[str, str] = {}
@@ -181,18 +196,19 @@ def _claim(rep_id: str, at: str, bounded: bool) -> dict:
     return _update(
         {"pk": REP_PK, "sk": REP_PREFIX + rep_id},
         {"last_assigned_at": at},
-        adds={"open_count": 1},
+        adds={"open_count": 1, "open_leads": {held}},
         condition=condition,
         condition_values=values,
         condition_names=names,
     )
 
 
-def _release(rep_id: str) -> dict:
+def _release(rep_id: str, held: str) -> dict:
     return _update(
         {"pk": REP_PK, "sk": REP_PREFIX + rep_id},
         {},
         adds={"open_count": -1},
+        deletes={"open_leads": {held}},
         condition="open_count > :zero",
         condition_values={":zero": 0},
     )
@@ -361,7 +377,7 @@ class RoutingStore:
         codes = self._transact(
             [
                 ("Put", self._put_new(a)),
-                ("Update", _claim(a.rep_id, a.offered_at, bounded)),
+                ("Update", _claim(a.rep_id, a.offered_at, bounded, holding(a))),
                 ("Update", _count(a.sql_at[:10], {"sqls": 1})),
             ]
         )
@@ -411,9 +427,9 @@ class RoutingStore:
         sets, removes = _offer_fields(new)
         operations = [("Update", self._change(current, sets, removes, appends={"history": [event]}))]
         if current.rep_id is not None:
-            operations.append(("Update", _release(current.rep_id)))
+            operations.append(("Update", _release(current.rep_id, holding(current))))
         if new.rep_id is not None:
-            operations.append(("Update", _claim(new.rep_id, new.offered_at, bounded)))
+            operations.append(("Update", _claim(new.rep_id, new.offered_at, bounded, holding(new))))
         if counters:
             operations.append(("Update", _count(new.sql_at[:10], counters)))
         codes = self._transact(operations)
@@ -467,7 +483,7 @@ class RoutingStore:
             )
         ]
         if closes:
-            operations.append(("Update", _release(a.rep_id)))
+            operations.append(("Update", _release(a.rep_id, holding(a))))
         if self._transact(operations):
             raise StaleAssignment()
 

@@ -6,6 +6,7 @@ from .forms import FormDefinition
 from .integrations import Integrations
 from .nurture import Nurture
 from .optin import CaptureLimits, DoubleOptIn
+from .outcomes import Outcomes
 from .routing import Routing
 from .scoring import Scoring
 from .sender import Sender
@@ -21,6 +22,7 @@ class Playbook(Strict):
     activities: Activities = Activities()
     scoring: Scoring = Scoring()
     routing: Routing = Routing()
+    outcomes: Outcomes = Outcomes()
     nurture: Nurture = Nurture()
     integrations: Integrations = Integrations()
     sender: Sender | None = None

@@ -452,8 +452,11 @@ class RoutingStore:
         if self._transact([("Update", change), ("Update", _count(a.sql_at[:10], counters))]):
             raise StaleAssignment()
 
-    def record_outcome(self, a: Assignment, outcome: str, at: str, closes: bool) -> None:
-        """An outcome; a closing one frees the rep's capacity. Raises StaleAssignment."""
+    def record_outcome(
+        self, a: Assignment, outcome: str, at: str, closes: bool, details: Mapping[str, Any] | None = None
+    ) -> None:
+        """An outcome, its details (deal value, reason) on its history event;
+        a closing one frees the rep's capacity. Raises StaleAssignment."""
         sets = {"outcome": outcome, **({"status": "closed", "closed_at": at} if closes else {})}
         operations = [
             (
@@ -462,7 +465,7 @@ class RoutingStore:
                     a,
                     sets,
                     _SLA_ATTRIBUTES + _ATTENTION_ATTRIBUTES,
-                    appends={"history": [a.event(at, "outcome", outcome=outcome)]},
+                    appends={"history": [a.event(at, "outcome", outcome=outcome, **(details or {}))]},
                 ),
             )
         ]

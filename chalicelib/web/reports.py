@@ -7,7 +7,7 @@ from decimal import Decimal
 from chalice import Response
 
 from ..analytics.funnel import InvalidRange, parse_range
-from ..values import storable_number, text_problem
+from ..values import currency_decimals, storable_number, text_problem
 from .http import HttpProblem, read_json
 from .responses import SECURITY_HEADERS, json_response
 
@@ -44,13 +44,7 @@ def set_spend(services, campaign: str, raw_body: bytes | None) -> Response:
     if problem:
         errors["campaign"] = problem
     currency = body.get("currency")
-    if not (
-        isinstance(currency, str)
-        and len(currency) == 3
-        and currency.isascii()
-        and currency.isalpha()
-        and currency.isupper()
-    ):
+    if currency_decimals(currency) is None:
         errors["currency"] = "must be an ISO 4217 code like EUR"
     period = body.get("period") if isinstance(body.get("period"), dict) else {}
     try:

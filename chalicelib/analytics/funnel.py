@@ -133,21 +133,26 @@ def _merge(counters: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     return total
 
 
-def median_seconds(histogram: Mapping[int, int]) -> float | None:
-    """Median of a log histogram, interpolated geometrically in its bucket."""
+def quantile_seconds(histogram: Mapping[int, int], q: float) -> float | None:
+    """The q-quantile (0.5: median) of a log histogram, interpolated
+    geometrically in its bucket."""
     count = sum(histogram.values())
     if not count:
         return None
-    half, seen = count / 2, 0
+    wanted, seen = count * q, 0
     for b in sorted(histogram):
         n = histogram[b]
-        if seen + n >= half:
+        if n and seen + n >= wanted:
             if b == 0:
                 return 0.0
             low, high = BUCKET_BASE ** (b - 1), BUCKET_BASE**b
-            return round(low * (high / low) ** ((half - seen) / n), 1)
+            return round(low * (high / low) ** ((wanted - seen) / n), 1)
         seen += n
-    return None  # unreachable: the loop reaches half
+    return None  # unreachable: the loop reaches the wanted count
+
+
+def median_seconds(histogram: Mapping[int, int]) -> float | None:
+    return quantile_seconds(histogram, 0.5)
 
 
 def _breakdown(merged: Mapping[str, int], dim: str) -> dict[str, dict[str, int]]:

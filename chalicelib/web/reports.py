@@ -12,11 +12,19 @@ from .http import HttpProblem, read_json
 from .responses import SECURITY_HEADERS, json_response
 
 
-def _funnel(services, query: dict | None) -> dict:
+def _read(report, query: dict | None) -> dict:
     try:
-        return services.funnel.report(query or {})
+        return report(query or {})
     except InvalidRange as error:
         raise HttpProblem(400, {"range": str(error)}) from None
+
+
+def _funnel(services, query: dict | None) -> dict:
+    return _read(services.funnel.report, query)
+
+
+def revenue_report(services, query: dict | None) -> Response:
+    return json_response(200, _read(services.revenue.report, query))
 
 
 def funnel_report(services, query: dict | None) -> Response:

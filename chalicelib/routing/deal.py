@@ -52,7 +52,10 @@ def _amount(value: Any, decimals: int) -> Decimal | None:
         return None
     if not amount.is_finite() or amount <= 0 or amount >= MAX_VALUE:
         return None
-    return amount if -amount.as_tuple().exponent <= decimals else None
+    exponent = amount.as_tuple().exponent
+    if -exponent > decimals:
+        return None
+    return amount.quantize(Decimal(1)) if exponent > 0 else amount  # 1E+3 kept as 1000
 
 
 def _months(value: Any) -> int | None:

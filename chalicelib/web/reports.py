@@ -34,8 +34,11 @@ def funnel_report(services, query: dict | None) -> Response:
 def funnel_picture(services, query: dict | None) -> Response:
     from ..analytics.svg import funnel_svg
 
+    # ?revenue=1 adds a line per currency under the funnel
+    wanted = (query or {}).get("revenue") in ("1", "true")
+    revenue = _read(services.revenue.report, query)["total"]["money"] if wanted else ()
     return Response(
-        body=funnel_svg(_funnel(services, query)),
+        body=funnel_svg(_funnel(services, query), revenue),
         status_code=200,
         headers={"Content-Type": "image/svg+xml", "Cache-Control": "no-store", **SECURITY_HEADERS},
     )

@@ -3,6 +3,7 @@ consumer keeps from them, and the revenue report, through the app on moto."""
 
 import json
 from datetime import timedelta
+from xml.etree import ElementTree
 
 import pytest
 
@@ -262,3 +263,25 @@ def test_report_input_is_checked(client):
     assert client.http.get("/reports/revenue", headers=ADMIN).status_code == 400
     assert client.http.get(f"/reports/revenue?from={DAY}&to=2026-01-01", headers=ADMIN).status_code == 400
     assert client.http.get(f"/reports/revenue?from={DAY}&to={DAY}").status_code == 401
+
+
+def test_the_funnel_picture_takes_a_revenue_line_per_currency(client, stream, mailbox, queue, clock):
+    put_rep(client, "ann")
+    leads = accepted_sqls(client, stream, mailbox, queue, clock, ["a@acme.example", "b@acme.example"])
+    act(client, leads[0], "outcome", outcome="won", value=1200.5, currency="EUR")
+    act(client, leads[1], "outcome", outcome="won", value=80, currency="USD")
+    stream.pump()
+
+    def picture(**query):
+        params = "&".join(f"{k}={v}" for k, v in {"from": DAY, "to": DAY, **query}.items())
+        answer = client.http.get(f"/reports/funnel.svg?{params}", headers=ADMIN)
+        assert answer.status_code == 200
+        body = answer.body.decode() if isinstance(answer.body, bytes) else answer.body
+        texts = [t.text for t in ElementTree.fromstring(body).iter("{http://www.w3.org/2000/svg}text")]
+        return [t for t in texts if t.startswith("Revenue")]
+
+    assert picture() == []
+    assert picture(revenue=1) == [
+        "Revenue 1,200.50 EUR from 1 customers, lifetime value 1,200.50",
+        "Revenue 80.00 USD from 1 customers, lifetime value 80.00",
+    ]

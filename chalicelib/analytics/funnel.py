@@ -191,6 +191,13 @@ def costs(spends: Iterable[Mapping[str, Any]], entered: Mapping[str, int], first
     ]
 
 
+def spends_by_campaign(spends: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for spend in spends:
+        grouped.setdefault(spend["campaign"], []).append(spend)
+    return grouped
+
+
 def report(
     counters: list[Mapping[str, Any]],
     spends: list[Mapping[str, Any]],
@@ -215,9 +222,7 @@ def report(
                 "left_with_duration": sum(histogram.values()),
             }
         )
-    spend_by_campaign: dict[str, list] = {}
-    for spend in spends:
-        spend_by_campaign.setdefault(spend["campaign"], []).append(spend)
+    spend_by_campaign = spends_by_campaign(spends)
     by_campaign = _breakdown(merged, "campaign")
     return {
         "from": first.isoformat(),

@@ -35,7 +35,7 @@ from urllib.parse import quote, unquote
 
 from ..playbook.outcomes import REASONED
 from ..routing.deal import PERIOD_MONTHS
-from .funnel import DIMENSIONS, NONE, bucket, costs, counter_key, quantile_seconds
+from .funnel import DIMENSIONS, NONE, bucket, costs, counter_key, quantile_seconds, spends_by_campaign
 
 PREFIX = "rv#"
 ALL_SCOPE = "*"
@@ -207,9 +207,7 @@ def report(
     filters: Mapping[str, str],
 ) -> dict[str, Any]:
     scoped, leads = _scoped(counters)
-    by_campaign: dict[str, list[Mapping[str, Any]]] = {}
-    for spend in spends:
-        by_campaign.setdefault(spend["campaign"], []).append(spend)
+    by_campaign = spends_by_campaign(spends)
 
     def spent(scope: str, entries: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
         return costs(entries, {"lead": leads.get(scope, 0)}, first, last)

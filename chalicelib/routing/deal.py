@@ -1,7 +1,7 @@
 """What a sales outcome says besides its name: a won deal's value (one-off,
 or recurring with the months it is expected to run), an opportunity's
 expected value, and why a lead was lost or disqualified (a reason from the
-playbook's list). Plain data from the admin's JSON or the rep's form (where
+playbook's list), and the note that says more. Plain data from the admin's JSON or the rep's form (where
 every field is a string and an empty one means not given); what is kept is
 strings and integers, so no float ever rounds money."""
 
@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..playbook.outcomes import REASONED, Outcomes
-from ..values import currency_decimals
+from ..values import currency_decimals, text_problem
 
 VALUE_FIELDS = ("value", "currency")
 RECURRING_FIELDS = ("recurring", "expected_months")
@@ -33,7 +33,7 @@ MAX_MONTHS = 600
 class InvalidDetails(ValueError):
     """Details an outcome cannot take; `errors` maps each field to why."""
 
-    def __init__(self, errors: Mapping[str, str]):
+    def __init__(self, errors: Mapping[str, Any]):
         super().__init__(", ".join(sorted(errors)))
         self.errors = dict(errors)
 
@@ -101,6 +101,12 @@ def outcome_details(outcome: str, fields: Mapping[str, Any], rules: Outcomes) ->
             errors["reason"] = f"one of {', '.join(rules.reasons)}"
         elif reason is not None:
             kept["reason"] = reason
+    note = fields.get("note")
+    if isinstance(note, str) and note:
+        problem = text_problem(note, multiline=True)
+        if problem:
+            errors["note"] = problem
+        kept["note"] = note
     if errors:
         raise InvalidDetails(errors)
     return kept

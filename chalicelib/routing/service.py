@@ -272,7 +272,7 @@ class Router:
         InvalidOutcome, InvalidDetails, NotAccepted, OfferNotCurrent."""
         if outcome not in OUTCOMES:
             raise InvalidOutcome(f"unknown outcome {outcome!r}; one of {', '.join(OUTCOMES)}")
-        kept = outcome_details(outcome, details or {}, self._outcomes)
+        kept = outcome_details(outcome, {**(details or {}), "note": note}, self._outcomes)
         self._check(a, claims)
         reverses = reverses_win(a, outcome)
         if a.status != ACCEPTED and not reverses:

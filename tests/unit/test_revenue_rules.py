@@ -123,7 +123,7 @@ def test_spend_is_set_against_all_leads_or_one_campaign_never_a_source():
         ("opportunity", {"value": 5000, "currency": "USD"}, {"value": "5000", "currency": "USD"}),
         ("lost", {}, {}),
         ("lost", {"reason": "competitor"}, {"reason": "competitor"}),
-        ("disqualified", {"reason": "no_budget", "note": "next year"}, {"reason": "no_budget"}),
+        ("disqualified", {"reason": "no_budget", "note": "next year"}, {"reason": "no_budget", "note": "next year"}),
     ],
 )
 def test_outcome_details_kept(outcome, fields, kept):
@@ -144,6 +144,7 @@ def test_outcome_details_kept(outcome, fields, kept):
         ("recycle", {"value": "10", "currency": "EUR"}, {"value", "currency"}),
         ("disqualified", {}, {"reason"}),
         ("lost", {"reason": "weather"}, {"reason"}),
+        ("lost", {"note": "call back\u202e"}, {"note"}),
     ],
 )
 def test_outcome_details_refused(outcome, fields, bad):

@@ -12,6 +12,7 @@ from chalicelib.analytics.funnel import increments as funnel_increments
 from chalicelib.analytics.revenue import SalesEvent, increments
 from chalicelib.storage.funnel import FunnelStore
 from chalicelib.storage.models import ASSIGNMENT_PREFIX, LeadItem
+from chalicelib.storage.routing import StaleAssignment
 
 from .conftest import ADMIN, START, stored_items
 from .test_routing_flow import JSON_ADMIN, link, put_rep, rep_mails, sql_lead
@@ -166,7 +167,7 @@ def test_a_win_taken_back_by_recycling_subtracts_what_it_added(client, stream, m
     total = revenue(client)["total"]
     assert total["customers"] == 0 and total["money"] == [] and total["lead_to_customer"]["customers_timed"] == 0
     assert revenue(client, source="google")["by_source"][0]["customers"] == 0
-    # only a won assignment can be recycled once closed
+    # only a won assignment can be recycled once closed, and only once
     assert act(client, lead_id, "outcome", outcome="recycle").status_code == 404
 
 
@@ -285,3 +286,35 @@ def test_the_funnel_picture_takes_a_revenue_line_per_currency(client, stream, ma
         "Revenue 1,200.50 EUR from 1 customers, lifetime value 1,200.50",
         "Revenue 80.00 USD from 1 customers, lifetime value 80.00",
     ]
+
+
+def test_erasing_a_customer_leaves_the_counters_which_name_no_one(client, stream, mailbox, queue, clock, aws):
+    put_rep(client, "ann")
+    [lead_id] = accepted_sqls(client, stream, mailbox, queue, clock, ["a@acme.example"])
+    act(client, lead_id, "outcome", outcome="won", value=300, currency="EUR")
+    stream.pump()
+    before = revenue_attributes(aws)
+
+    assert client.http.delete(f"/leads/{lead_id}", headers=ADMIN).status_code == 200
+    stream.pump()
+    assert revenue_attributes(aws) == before
+    assert not any(lead_id in pk or lead_id in name for pk, name in before)
+    assert revenue(client)["total"]["money"][0]["revenue"] == 300.0
+
+
+def test_a_win_is_taken_back_once_even_by_two_takers_reading_it_won(client, services, stream, mailbox, queue, clock):
+    put_rep(client, "ann")
+    [lead_id] = accepted_sqls(client, stream, mailbox, queue, clock, ["a@acme.example"])
+    act(client, lead_id, "outcome", outcome="won", value=300, currency="EUR")
+    router = services.router
+    read_won = router.current(lead_id, "recycle")
+    clock.advance(60)
+    router.record_outcome(read_won, "recycle")
+    # the second read it won and passed the stage check before the first wrote
+    with pytest.raises(StaleAssignment):
+        services.routing_store.record_outcome(read_won, "recycle", clock.now().isoformat(), False)
+    stream.pump()
+    [a] = client.http.get(f"/assignments/{lead_id}", headers=ADMIN).json_body["assignments"]
+    assert [e["outcome"] for e in a["history"] if e["event"] == "outcome"] == ["won", "recycle"]
+    total = revenue(client)["total"]
+    assert (total["customers"], total["money"], total["outcomes"]) == (0, [], {})  # as if never won

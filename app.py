@@ -313,6 +313,14 @@ def funnel_report():
     return reports.funnel_report(services(), app.current_request.query_params)
 
 
+@app.route("/reports/revenue", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def revenue_report():
+    from chalicelib.web import reports
+
+    return reports.revenue_report(services(), app.current_request.query_params)
+
+
 @app.route("/reports/funnel.svg", methods=["GET"], authorizer=admin_token)
 @answers_problems
 def funnel_picture():

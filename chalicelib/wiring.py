@@ -173,6 +173,13 @@ class Services:
         return Funnel(FunnelStore(self.clock))
 
     @cached_property
+    def revenue(self):
+        from .analytics.revenue_service import Revenue
+        from .storage.funnel import FunnelStore
+
+        return Revenue(FunnelStore(self.clock))
+
+    @cached_property
     def erasure(self):
         from .admin.gdpr import Erasure
         from .storage.erasure import ErasureStore

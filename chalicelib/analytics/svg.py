@@ -1,8 +1,8 @@
 """The funnel as a picture: one centred bar per stage, its width the number
 of leads that entered the stage, with the conversion to the next stage
-between bars. Hand-made SVG, so the Lambda needs no plotting library. The
-geometry (`funnel_bars`) is shared with the console, which words it per
-locale."""
+between bars, and optionally a revenue line per currency under them.
+Hand-made SVG, so the Lambda needs no plotting library. The geometry
+(`funnel_bars`) is shared with the console, which words it per locale."""
 
 from __future__ import annotations
 
@@ -47,9 +47,24 @@ def funnel_bars(stages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return bars
 
 
-def funnel_svg(report: Mapping[str, Any]) -> str:
+LINE = 22
+
+
+def revenue_line(row: Mapping[str, Any]) -> str:
+    """One currency's revenue row of the revenue report, in words."""
+    text = f"Revenue {row['revenue']:,.2f} {row['currency']} from {row['customers']} customers"
+    if row["average_lifetime_value"] is not None:
+        text += f", lifetime value {row['average_lifetime_value']:,.2f}"
+    if row["roi"] is not None:
+        text += f", ROI {row['roi'] * 100:.0f} % on {row['spend']:,.2f} spend"
+    return text
+
+
+def funnel_svg(report: Mapping[str, Any], revenue: Sequence[Mapping[str, Any]] = ()) -> str:
+    """`revenue`: the revenue report's money rows, one line each."""
     stages = report["stages"]
-    height = funnel_height(len(stages))
+    bottom = TOP + len(stages) * (BAR_HEIGHT + GAP)
+    height = funnel_height(len(stages)) + len(revenue) * LINE
     filters = ", ".join(f"{k}={v}" for k, v in report["filters"].items())
     title = f"Funnel {report['from']} to {report['to']}" + (f" ({filters})" if filters else "")
     parts = [
@@ -73,5 +88,10 @@ def funnel_svg(report: Mapping[str, Any]) -> str:
                 f'<text x="{WIDTH // 2}" y="{y + BAR_HEIGHT + GAP - 6}" text-anchor="middle" '
                 f'font-size="12" fill="#475569">{bar["conversion"] * 100:.1f} % to {escape(bar["next_stage"])}</text>'
             )
+    for index, row in enumerate(revenue):
+        parts.append(
+            f'<text x="{WIDTH // 2}" y="{bottom + index * LINE + 14}" text-anchor="middle" font-size="14" '
+            f'fill="#166534">{escape(revenue_line(row))}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts)

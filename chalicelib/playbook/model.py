@@ -6,6 +6,7 @@ from .forms import FormDefinition
 from .integrations import Integrations
 from .nurture import Nurture
 from .optin import CaptureLimits, DoubleOptIn
+from .outcomes import Outcomes
 from .reputation import Reputation
 from .routing import Routing
 from .scoring import Scoring
@@ -22,6 +23,7 @@ class Playbook(Strict):
     activities: Activities = Activities()
     scoring: Scoring = Scoring()
     routing: Routing = Routing()
+    outcomes: Outcomes = Outcomes()
     nurture: Nurture = Nurture()
     integrations: Integrations = Integrations()
     reputation: Reputation = Reputation()

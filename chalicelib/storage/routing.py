@@ -24,7 +24,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from ..clock import iso
-from ..routing.assignment import OFFERED, UNASSIGNED, Assignment
+from ..routing.assignment import CLOSED, OFFERED, UNASSIGNED, Assignment
 from ..routing.reps import Rep
 from .models import (
     ACTIVITY_PREFIX,
@@ -400,16 +400,24 @@ class RoutingStore:
         removes: Iterable[str] = (),
         appends: Mapping[str, list] | None = None,
         status: str | None = None,
+        outcome: str | None = None,
     ) -> dict:
-        """An update of the assignment, valid only on the state that was read."""
+        """An update of the assignment, valid only on the state that was read
+        (and on the outcome read, when one is given)."""
+        condition = "#offer = :offer AND #status = :status"
+        values = {":offer": current.offer, ":status": status or current.status}
+        names = {"#offer": "offer", "#status": "status"}
+        if outcome is not None:
+            condition += " AND #outcome = :outcome"
+            values[":outcome"], names["#outcome"] = outcome, "outcome"
         return _update(
             _assignment_key(current),
             sets,
             removes,
             appends=appends,
-            condition="#offer = :offer AND #status = :status",
-            condition_values={":offer": current.offer, ":status": status or current.status},
-            condition_names={"#offer": "offer", "#status": "status"},
+            condition=condition,
+            condition_values=values,
+            condition_names=names,
         )
 
     def reoffer(
@@ -468,8 +476,11 @@ class RoutingStore:
         if self._transact([("Update", change), ("Update", _count(a.sql_at[:10], counters))]):
             raise StaleAssignment()
 
-    def record_outcome(self, a: Assignment, outcome: str, at: str, closes: bool) -> None:
-        """An outcome; a closing one frees the rep's capacity. Raises StaleAssignment."""
+    def record_outcome(
+        self, a: Assignment, outcome: str, at: str, closes: bool, details: Mapping[str, Any] | None = None
+    ) -> None:
+        """An outcome, its details (deal value, reason) on its history event;
+        a closing one frees the rep's capacity. Raises StaleAssignment."""
         sets = {"outcome": outcome, **({"status": "closed", "closed_at": at} if closes else {})}
         operations = [
             (
@@ -478,7 +489,9 @@ class RoutingStore:
                     a,
                     sets,
                     _SLA_ATTRIBUTES + _ATTENTION_ATTRIBUTES,
-                    appends={"history": [a.event(at, "outcome", outcome=outcome)]},
+                    appends={"history": [a.event(at, "outcome", outcome=outcome, **(details or {}))]},
+                    # a closed outcome taken back (a win): only the one read, once
+                    outcome=a.outcome if a.status == CLOSED else None,
                 ),
             )
         ]

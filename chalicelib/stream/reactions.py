@@ -3,6 +3,7 @@ the consumer's own writes by looking only at the changes it is for."""
 
 from __future__ import annotations
 
+from ..analytics.revenue_service import is_sales_event
 from ..analytics.service import is_transition
 from ..storage.models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_SK, STAGE_PREFIX
 from ..storage.reputation import EVENTS_PK
@@ -85,6 +86,7 @@ def reactions(services) -> list[Reaction]:
         Reaction("sql to routing queue", _became_sql, queue_sql),
         Reaction("new offer to routing queue", _offered_anew, queue_offer),
         Reaction("funnel counters", is_transition, services.funnel.count),
+        Reaction("revenue counters", is_sales_event, services.revenue.count),
         Reaction("nurture", _nurture_input_changed, enrol_or_exit),
         Reaction(
             "integration webhooks to their queue", services.outbound.wants, services.outbound.enqueue, any_item=True

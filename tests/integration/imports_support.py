@@ -57,7 +57,10 @@ class Imports:
     def deliver(self, messages):
         for message in messages:
             event = {"Records": [sqs_record(message, QUEUE_ARN, REGION)]}
-            answer = self.client.lambda_.invoke("import_worker", event).payload
+            try:
+                answer = self.client.lambda_.invoke("import_worker", event).payload
+            except Exception as error:  # a batch whose every record failed raises: Lambda retries it
+                answer = error
             self.worker_answers.append(answer)
             if answer == {"batchItemFailures": []}:
                 self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])

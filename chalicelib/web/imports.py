@@ -25,7 +25,12 @@ def start(services, raw_body: bytes | None) -> object:
         ) from None
     try:
         import_id, url, expires_at = services.importer.start(
-            request.form_id, request.consent_mode, request.column_map, request.dry_run, request.update_existing
+            request.form_id,
+            request.consent_mode,
+            request.column_map,
+            request.dry_run,
+            request.update_existing,
+            request.size_bytes,
         )
     except BadImportRequest as bad:
         raise HttpProblem(400, bad.errors) from None

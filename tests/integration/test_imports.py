@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import logging
+from urllib.parse import parse_qs, urlsplit
 
 from .conftest import ADMIN, stored_items, submit
 from .imports_support import bucket, counts, imports  # noqa: F401
@@ -251,6 +252,14 @@ def test_a_file_over_100_mb_fails_before_a_row_is_read(imports, services, monkey
     status = imports.run(PEOPLE)
     assert (status["status"], status["reason"]) == ("failed", "too_large")
     assert counts(status)
+
+
+def test_a_declared_size_over_100_mb_is_refused_and_a_declared_size_is_signed(imports):
+    assert imports.start(expect=400, size_bytes=100 * 1024 * 1024 + 1)["errors"].keys() == {"size_bytes"}
+    signed = imports.start(size_bytes=len(PEOPLE))["upload_url"]
+    assert "content-length" in parse_qs(urlsplit(signed).query)["X-Amz-SignedHeaders"][0].split(";")
+    unsigned = imports.start()["upload_url"]
+    assert "content-length" not in parse_qs(urlsplit(unsigned).query)["X-Amz-SignedHeaders"][0]
 
 
 def test_bad_requests_are_refused_and_store_nothing(imports, client):

@@ -11,10 +11,13 @@ REGION ?= eu-central-1
 
 .PHONY: run test lint bench package deploy clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# the last install puts the `leadflow` command line into .venv/bin (its pinned
+# needs come with requirements-dev.txt)
+$(STAMP): requirements.txt requirements-dev.txt requirements-cli.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 $(TOOLS_STAMP): requirements-tools.txt

@@ -1,0 +1,174 @@
+"""`leadflow import`: start an import, upload the file to its presigned URL,
+follow it with a progress bar until it is done or failed, then show the
+counts and the first errors."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from .client import Api, Failed
+
+MAX_BYTES = 100 * 1024 * 1024  # what POST /imports' presigned URL accepts
+FINISHED = ("done", "failed")
+FIRST_ERRORS = 10
+COUNTS = ("created", "updated", "unchanged", "skipped", "invalid")
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    path: Path
+    form_id: str
+    consent_mode: str
+    dry_run: bool = False
+    update_existing: bool = False
+    column_map: dict[str, str] | None = None
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"form_id": self.form_id, "consent_mode": self.consent_mode, "dry_run": self.dry_run}
+        if self.update_existing:
+            body["update_existing"] = True
+        if self.column_map:
+            body["column_map"] = self.column_map
+        return body
+
+
+def run_import(
+    api: Api, request: ImportRequest, console: Console, poll_seconds: float = 0.5, sleep: Callable = time.sleep
+) -> int:
+    """The whole import; returns the exit code: 0 done, 1 done with invalid
+    rows. Raises Failed (exit code 2) when it failed or could not start."""
+    size = _checked_size(request.path)
+    total = count_rows(request.path)
+    started = api.post("/imports", request.body())
+    import_id = started["import_id"]
+    console.print(f"Import [bold]{import_id}[/] of {request.path.name} ({total:,} rows){_dry(request.dry_run)}")
+    with _progress(console) as progress:
+        sending = progress.add_task("uploading", total=size, unit="bytes")
+        api.upload(started["upload_url"], request.path, lambda sent: progress.update(sending, completed=sent))
+        progress.update(sending, visible=False)
+        rows = progress.add_task("waiting to start", total=total or None)
+        try:
+            status = _follow(api, import_id, progress, rows, poll_seconds, sleep)
+        except KeyboardInterrupt:
+            raise Failed(
+                f"Stopped watching. Import {import_id} goes on on the server (GET /imports/{import_id})."
+            ) from None
+    return _conclude(api, import_id, status, console)
+
+
+def _follow(api: Api, import_id: str, progress: Progress, task, poll_seconds: float, sleep: Callable) -> dict:
+    while True:
+        status = api.get(f"/imports/{import_id}")
+        state = status.get("status")
+        progress.update(task, completed=int(status.get("rows_read") or 0), description=str(state).replace("_", " "))
+        if state in FINISHED:
+            return status
+        sleep(poll_seconds)
+
+
+def _conclude(api: Api, import_id: str, status: dict, console: Console) -> int:
+    console.print(_counts_table(status))
+    if status["status"] == "failed":
+        raise Failed(f"Import {import_id} failed: {status.get('reason') or 'no reason given'}.")
+    invalid = int(status.get("invalid") or 0)
+    if invalid:
+        errors = api.get(f"/imports/{import_id}/errors", limit=FIRST_ERRORS).get("errors") or []
+        console.print(_errors_table(errors[:FIRST_ERRORS], invalid))
+    console.print(f"Import {import_id} done{_dry(bool(status.get('dry_run')))}.")
+    return 1 if invalid else 0
+
+
+def _checked_size(path: Path) -> int:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise Failed(f"Cannot read {path}: {error.strerror}.") from None
+    if not path.is_file():
+        raise Failed(f"{path} is not a file.")
+    if size > MAX_BYTES:
+        raise Failed(f"{path.name} is {size / 1024 / 1024:.0f} MB; an import takes at most 100 MB. Split the file.")
+    return size
+
+
+def count_rows(path: Path) -> int:
+    """Data rows of the CSV as the progress bar's total (the header is not
+    one; a quoted field with a line break is one row). The separator is
+    guessed as the import does (comma, semicolon or tab); the bytes are read
+    as Latin-1, which decodes anything and keeps the ASCII quotes and
+    separators of UTF-8 and Windows-1252 files where they are."""
+    with path.open("r", encoding="latin-1", newline="") as text:
+        sample = text.read(64 * 1024)
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        text.seek(0)
+        rows = sum(1 for row in csv.reader(text, dialect) if any(cell.strip() for cell in row))
+    return max(rows - 1, 0)
+
+
+class RowRate(ProgressColumn):
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} rows/s" if speed else "– rows/s", style="progress.data.speed")
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<18}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RowRate(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def _counts_table(status: dict) -> Table:
+    table = Table(title=f"Import {status.get('status')}", show_header=False, title_justify="left")
+    table.add_column("count")
+    table.add_column("rows", justify="right")
+    table.add_row("rows read", f"{int(status.get('rows_read') or 0):,}")
+    for name in COUNTS:
+        value = status.get(name)
+        if isinstance(value, dict):  # skipped, by reason
+            reasons = ", ".join(f"{reason} {count:,}" for reason, count in sorted(value.items()) if count)
+            table.add_row(name, f"{sum(value.values()):,}" + (f"  ({reasons})" if reasons else ""))
+        else:
+            table.add_row(name, f"{int(value or 0):,}")
+    return table
+
+
+def _errors_table(errors: list[dict], invalid: int) -> Table:
+    title = f"First {len(errors)} of {invalid:,} invalid rows" if invalid > len(errors) else "Invalid rows"
+    table = Table(title=title, title_justify="left")
+    table.add_column("line", justify="right")
+    table.add_column("column")
+    table.add_column("message")
+    for error in errors:
+        table.add_row(str(error.get("line", "")), str(error.get("column") or ""), str(error.get("message", "")))
+    return table
+
+
+def _dry(dry_run: bool) -> str:
+    return " (dry run: nothing is written or sent)" if dry_run else ""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from .client import Api, Failed
 MAX_BYTES = 100 * 1024 * 1024  # what POST /imports' presigned URL accepts
 FINISHED = ("done", "failed")
 FIRST_ERRORS = 10
+POLL_SECONDS = 0.5
 COUNTS = ("created", "updated", "unchanged", "skipped", "invalid")
 
 
@@ -50,9 +50,7 @@ class ImportRequest:
         return body
 
 
-def run_import(
-    api: Api, request: ImportRequest, console: Console, poll_seconds: float = 0.5, sleep: Callable = time.sleep
-) -> int:
+def run_import(api: Api, request: ImportRequest, console: Console) -> int:
     """The whole import; returns the exit code: 0 done, 1 done with invalid
     rows. Raises Failed (exit code 2) when it failed or could not start."""
     size = _checked_size(request.path)
@@ -66,7 +64,7 @@ def run_import(
         progress.update(sending, visible=False)
         rows = progress.add_task("waiting to start", total=total or None)
         try:
-            status = _follow(api, import_id, progress, rows, poll_seconds, sleep)
+            status = _follow(api, import_id, progress, rows)
         except KeyboardInterrupt:
             raise Failed(
                 f"Stopped watching. Import {import_id} goes on on the server (GET /imports/{import_id})."
@@ -74,14 +72,14 @@ def run_import(
     return _conclude(api, import_id, status, console)
 
 
-def _follow(api: Api, import_id: str, progress: Progress, task, poll_seconds: float, sleep: Callable) -> dict:
+def _follow(api: Api, import_id: str, progress: Progress, task) -> dict:
     while True:
         status = api.get(f"/imports/{import_id}")
         state = status.get("status")
         progress.update(task, completed=int(status.get("rows_read") or 0), description=str(state).replace("_", " "))
         if state in FINISHED:
             return status
-        sleep(poll_seconds)
+        time.sleep(POLL_SECONDS)
 
 
 def _conclude(api: Api, import_id: str, status: dict, console: Console) -> int:

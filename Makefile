@@ -9,7 +9,7 @@ TOOLS_STAMP := $(TOOLS)/.installed
 STAGE ?= dev
 REGION ?= eu-central-1
 
-.PHONY: run test lint bench package deploy clean
+.PHONY: run demo test lint bench package deploy clean
 
 # the last install puts the `leadflow` command line into .venv/bin (its pinned
 # needs come with requirements-dev.txt)
@@ -28,6 +28,10 @@ $(TOOLS_STAMP): requirements-tools.txt
 
 run: $(STAMP)
 	$(PY) -m infra.local
+
+# `make run` with a month of demo leads arriving through the API (README)
+demo: $(STAMP)
+	LEADFLOW_SEED=demo $(PY) -m infra.local
 
 test: lint $(TOOLS_STAMP)
 	$(PY) -m tests.run_suite

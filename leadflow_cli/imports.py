@@ -30,6 +30,14 @@ FINISHED = ("done", "failed")
 FIRST_ERRORS = 10
 POLL_SECONDS = 0.5
 COUNTS = ("created", "updated", "unchanged", "skipped", "invalid")
+# GET /imports/{id}'s `reason` of a failed import, in words
+REASONS = {
+    "not_csv": "the file is not CSV",
+    "empty": "the file is empty",
+    "no_email_column": "no column holds the e-mail address (name it, or use --column-map 'HEADER=email')",
+    "too_large": "the file is over 100 MB",
+    "unreadable": "the file could not be read",
+}
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ def _follow(api: Api, import_id: str, progress: Progress, task) -> dict:
     while True:
         status = api.get(f"/imports/{import_id}")
         state = status.get("status")
-        progress.update(task, completed=int(status.get("rows_read") or 0), description=str(state).replace("_", " "))
+        progress.update(task, completed=_counts(status)["rows_read"], description=str(state).replace("_", " "))
         if state in FINISHED:
             return status
         time.sleep(POLL_SECONDS)
@@ -84,9 +92,12 @@ def _follow(api: Api, import_id: str, progress: Progress, task) -> dict:
 
 def _conclude(api: Api, import_id: str, status: dict, console: Console) -> int:
     console.print(_counts_table(status))
+    if status.get("unknown_columns"):
+        console.print(Text(f"Columns that fill no field: {', '.join(status['unknown_columns'])}"))
     if status["status"] == "failed":
-        raise Failed(f"Import {import_id} failed: {status.get('reason') or 'no reason given'}.")
-    invalid = int(status.get("invalid") or 0)
+        reason = status.get("reason")
+        raise Failed(f"Import {import_id} failed: {REASONS.get(reason, reason or 'no reason given')}.")
+    invalid = _counts(status)["invalid"]
     if invalid:
         errors = api.get(f"/imports/{import_id}/errors", limit=FIRST_ERRORS).get("errors") or []
         console.print(_errors_table(errors[:FIRST_ERRORS], invalid))
@@ -142,18 +153,27 @@ def _progress(console: Console) -> Progress:
     )
 
 
+def _counts(status: dict) -> dict:
+    """The import's counts; zeros until it has some."""
+    counts = status.get("counts") or {}
+    return {
+        **{name: int(counts.get(name) or 0) for name in ("rows_read", *COUNTS) if name != "skipped"},
+        "skipped": dict(counts.get("skipped") or {}),
+    }
+
+
 def _counts_table(status: dict) -> Table:
+    counts = _counts(status)
     table = Table(title=f"Import {status.get('status')}", show_header=False, title_justify="left")
     table.add_column("count")
     table.add_column("rows", justify="right")
-    table.add_row("rows read", f"{int(status.get('rows_read') or 0):,}")
+    table.add_row("rows read", f"{counts['rows_read']:,}")
     for name in COUNTS:
-        value = status.get(name)
-        if isinstance(value, dict):  # skipped, by reason
-            reasons = ", ".join(f"{reason} {count:,}" for reason, count in sorted(value.items()) if count)
-            table.add_row(name, f"{sum(value.values()):,}" + (f"  ({reasons})" if reasons else ""))
+        if name == "skipped":  # by reason
+            reasons = ", ".join(f"{why} {n:,}" for why, n in sorted(counts["skipped"].items()) if n)
+            table.add_row(name, f"{sum(counts['skipped'].values()):,}" + (f"  ({reasons})" if reasons else ""))
         else:
-            table.add_row(name, f"{int(value or 0):,}")
+            table.add_row(name, f"{counts[name]:,}")
     return table
 
 

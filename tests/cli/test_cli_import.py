@@ -50,22 +50,20 @@ def started(fake: FakeApi, progress: list[dict], errors: list[dict] | None = Non
     fake.on("GET", "/imports/imp-1/errors", (200, {"errors": errors or [], "next_cursor": None}))
 
 
-def done(**counts) -> dict:
-    return {
-        "status": "done",
-        "rows_read": 2,
-        "created": 2,
-        "updated": 0,
-        "unchanged": 0,
-        "skipped": {},
-        "invalid": 0,
-    } | counts
+def done(dry_run: bool = False, **counts) -> dict:
+    """GET /imports/{id} of a finished import, as the API describes it."""
+    zero = {"rows_read": 2, "created": 2, "updated": 0, "unchanged": 0, "skipped": {}, "invalid": 0}
+    return {"import_id": "imp-1", "status": "done", "dry_run": dry_run, "unknown_columns": [], "counts": zero | counts}
+
+
+def running(rows: int) -> dict:
+    return {"import_id": "imp-1", "status": "running", "counts": {"rows_read": rows}}
 
 
 def test_import_uploads_the_file_as_it_is_follows_it_and_exits_0_when_done(fake, tmp_path):
     path = tmp_path / "contacts.csv"
     path.write_bytes(CSV.encode())
-    started(fake, [{"status": "waiting_for_upload", "rows_read": 0}, {"status": "running", "rows_read": 1}, done()])
+    started(fake, [{"import_id": "imp-1", "status": "waiting_for_upload", "counts": {}}, running(1), done()])
 
     result = run(fake, "import", str(path), "--form", "demo", "--consent", "double_opt_in")
 
@@ -118,20 +116,25 @@ def test_done_with_invalid_rows_exits_1_and_shows_the_first_errors_and_skips_by_
     path = tmp_path / "contacts.csv"
     path.write_bytes(CSV.encode())
     errors = [{"line": 3, "column": "email", "message": "is not a valid e-mail address"}]
-    started(fake, [done(created=0, invalid=1, skipped={"opted_out": 1, "suppressed": 0})], errors)
+    started(
+        fake,
+        [done(created=0, invalid=1, skipped={"opted_out": 1, "suppressed": 0}) | {"unknown_columns": ["Notiz"]}],
+        errors,
+    )
 
     result = run(fake, "import", str(path), "--form", "demo", "--consent", "double_opt_in")
 
     assert result.exit_code == 1, result.output
     assert "is not a valid e-mail address" in result.output
     assert "opted_out 1" in result.output and "suppressed 0" not in result.output
+    assert "Columns that fill no field: Notiz" in result.output
     assert fake.requests_to("GET", "/imports/imp-1/errors")[0].query == {"limit": ["10"]}
 
 
 def test_a_failed_import_exits_2_with_its_reason_in_one_sentence(fake, tmp_path):
     path = tmp_path / "contacts.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n")
-    started(fake, [{"status": "running", "rows_read": 0}, {"status": "failed", "reason": "the file is not CSV"}])
+    started(fake, [running(0), {"import_id": "imp-1", "status": "failed", "reason": "not_csv", "counts": {}}])
 
     result = run(fake, "import", str(path), "--form", "demo", "--consent", "double_opt_in")
 

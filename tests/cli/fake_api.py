@@ -52,6 +52,15 @@ class FakeApi:
         return answer(seen) if callable(answer) else answer
 
 
+def run(fake: FakeApi, *args: str, token: str = TOKEN):
+    """`leadflow --api <fake> ARGS` in process, with the right token."""
+    from click.testing import CliRunner
+
+    from leadflow_cli.main import cli
+
+    return CliRunner().invoke(cli, ["--api", fake.url, *args], env={"LEADFLOW_TOKEN": token, "COLUMNS": "160"})
+
+
 def serve(fake: FakeApi):
     class Handler(BaseHTTPRequestHandler):
         def _any(self) -> None:

@@ -9,11 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
-from leadflow_cli.main import LISTED_STAGES, cli
-from tests.cli.fake_api import TOKEN, FakeApi, serve
+from leadflow_cli.main import LISTED_STAGES
+from tests.cli.fake_api import TOKEN, run
 
 ROOT = Path(__file__).resolve().parents[2]
 LEAD = {
@@ -26,19 +23,6 @@ LEAD = {
     "temperature": "warm",
     "updated_at": "2026-11-30T09:14:05.120Z",
 }
-
-
-@pytest.fixture
-def fake():
-    api = FakeApi()
-    server = serve(api)
-    yield api
-    server.shutdown()
-    server.server_close()
-
-
-def run(fake: FakeApi, *args: str, token: str = TOKEN):
-    return CliRunner().invoke(cli, ["--api", fake.url, *args], env={"LEADFLOW_TOKEN": token, "COLUMNS": "160"})
 
 
 def test_leads_of_one_stage_show_each_lead_with_its_values_as_text(fake):
@@ -148,7 +132,7 @@ def test_funnel_defaults_to_the_last_30_days_and_refuses_a_date_that_is_not_one(
 
 
 def test_a_missing_token_is_named_before_anything_is_sent(fake):
-    result = CliRunner().invoke(cli, ["--api", fake.url, "reps"], env={"LEADFLOW_TOKEN": ""})
+    result = run(fake, "reps", token="")
 
     assert result.exit_code == 2
     assert "No admin token: set LEADFLOW_TOKEN" in result.output

@@ -5,28 +5,17 @@ invalid rows, 2 failed)."""
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
 from leadflow_cli import imports
 from leadflow_cli.imports import count_rows
-from leadflow_cli.main import cli
-from tests.cli.fake_api import TOKEN, FakeApi, serve
+from tests.cli.fake_api import FakeApi, run
 
 CSV = "email,first_name\nann@example.com,Ann\nbob@example.com,Bob\n"
 
 
-@pytest.fixture
-def fake(monkeypatch):
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch):
     monkeypatch.setattr(imports, "POLL_SECONDS", 0.01)
-    api = FakeApi()
-    server = serve(api)
-    yield api
-    server.shutdown()
-    server.server_close()
-
-
-def run(fake: FakeApi, *args: str, token: str = TOKEN):
-    return CliRunner().invoke(cli, ["--api", fake.url, *args], env={"LEADFLOW_TOKEN": token, "COLUMNS": "160"})
 
 
 def started(fake: FakeApi, progress: list[dict], errors: list[dict] | None = None) -> None:

@@ -352,6 +352,54 @@ def openapi_document():
     return Response(body=document_json(), status_code=200, headers={"Content-Type": "application/json"})
 
 
+# --- bulk import: POST /imports gives a presigned upload URL; the upload's
+# S3 event reaches the worker through the import queue (Chalice cannot package
+# @app.on_s3_event for CloudFormation), which also carries its hand-overs.
+# A placeholder ARN ending in the queue's LocalName; the deployment template sets the queue's
+IMPORT_QUEUE_ARN = os.environ.get("LEADFLOW_IMPORT_QUEUE_ARN", "arn:aws:sqs:eu-central-1:000000000000:leadflow-imports")
+
+
+@app.route("/imports", methods=["POST"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def start_import():
+    from chalicelib.web import imports
+
+    return imports.start(services(), app.current_request.raw_body)
+
+
+@app.route("/imports", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def latest_imports():
+    from chalicelib.web import imports
+
+    return imports.latest(services(), app.current_request.query_params)
+
+
+@app.route("/imports/{import_id}", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def import_status(import_id):
+    from chalicelib.web import imports
+
+    return imports.show(services(), import_id)
+
+
+@app.route("/imports/{import_id}/errors", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def import_errors(import_id):
+    from chalicelib.web import imports
+
+    return imports.errors(services(), import_id, app.current_request)
+
+
+@app.on_sqs_message(queue_arn=IMPORT_QUEUE_ARN, batch_size=1)
+def import_worker(event):
+    from chalicelib.imports.consumer import process_import_messages
+
+    context = event.context
+    remaining = context.get_remaining_time_in_millis if context else None
+    return process_import_messages(event.to_dict(), services().importer, remaining)
+
+
 # --- nurture sequences --------------------------------------------
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def send_nurture(event):

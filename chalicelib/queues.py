@@ -61,3 +61,12 @@ def webhook_message(body: str) -> tuple[str, int, str | None]:
     ):
         raise ValueError("a webhook message needs delivery_id, attempt >= 1 and not_before")
     return data["delivery_id"], data["attempt"], data.get("not_before")
+
+
+class ImportQueue(_Queue):
+    """The import worker's queue: the upload bucket's S3 events arrive on it,
+    and a worker whose time runs out hands its import over with a message."""
+
+    def send(self, import_id: str, delay_seconds: int = 0) -> str:
+        body = json.dumps({"import_id": import_id}, separators=(",", ":"))
+        return self._client.send_message(QueueUrl=self.url, MessageBody=body, DelaySeconds=delay_seconds)["MessageId"]

@@ -239,6 +239,34 @@ class Services:
         once = Webhooks(attempts=1, timeout_seconds=integrations.delivery.timeout_seconds, backoff_seconds=0)
         return Outbound(integrations, WebhookStore(), self.webhook_queue, WebhookPoster(once), self.clock, self.leads)
 
+    # --- bulk import ---------------------------------------------------------
+    @cached_property
+    def import_store(self):
+        import boto3
+
+        from .storage.imports import ImportStore
+
+        return ImportStore(boto3.client("dynamodb", region_name=self.settings.region))
+
+    @cached_property
+    def importer(self):
+        import boto3
+        from botocore.config import Config
+
+        from .imports.service import Importer
+        from .queues import ImportQueue
+        from .storage.import_files import ImportFiles
+
+        # the local stack's S3 (an endpoint URL) answers path-style only
+        style = "path" if self._env.get("AWS_ENDPOINT_URL") else "virtual"
+        s3 = boto3.client("s3", region_name=self.settings.region, config=Config(s3={"addressing_style": style}))
+        files = ImportFiles(s3, self._env.get("LEADFLOW_IMPORT_BUCKET", "leadflow-imports"))
+        queue = ImportQueue(
+            boto3.client("sqs", region_name=self.settings.region),
+            self._env.get("LEADFLOW_IMPORT_QUEUE", "leadflow-imports"),
+        )
+        return Importer(self.playbook, self.import_store, files, queue, self.clock, self.secrets.lead_key)
+
     @cached_property
     def stream_reactions(self):
         from .stream.reactions import reactions

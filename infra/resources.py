@@ -3,7 +3,8 @@ local stack and the tests run on exactly what is deployed.
 
 Creation is generic: every resource of a supported type in the file is made
 (tables, queues incl. FIFO and redrive, SNS topics and subscriptions, SES
-configuration sets, event destinations and identities), in dependency order,
+configuration sets, event destinations and identities, S3 buckets with
+lifecycle rules and queue notifications), in dependency order,
 with the CloudFormation intrinsics the file uses (`Ref`, `Fn::GetAtt`,
 `Fn::Sub`, `Fn::Join`) resolved against what was created. Types that only
 matter in AWS (alarms, IAM, queue policies) are skipped."""
@@ -207,6 +208,7 @@ class _Creator:
             "AWS::SES::ConfigurationSet": self._configuration_set,
             "AWS::SES::ConfigurationSetEventDestination": self._event_destination,
             "AWS::SES::EmailIdentity": self._email_identity,
+            "AWS::S3::Bucket": self._bucket,
         }.get(resource["Type"])
         if creator is None:
             self.aws_only.add(logical_id)  # alarms, IAM, KMS, policies: nothing to run locally
@@ -320,6 +322,46 @@ class _Creator:
         else:
             ses.verify_domain_identity(Domain=identity)
         return Created(logical_id, resource["Type"], identity)
+
+    def _bucket(self, logical_id, resource, props) -> Created:
+        """The bucket with its lifecycle rules and its queue notifications
+        (S3 then sends object events to the queue, as in AWS)."""
+        name = _local_name(logical_id, resource, "BucketName")
+        s3 = self._client("s3")
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region})
+        rules = (props.get("LifecycleConfiguration") or {}).get("Rules", [])
+        if rules:
+            s3.put_bucket_lifecycle_configuration(
+                Bucket=name,
+                LifecycleConfiguration={
+                    "Rules": [
+                        {
+                            "ID": rule["Id"],
+                            "Status": rule["Status"],
+                            "Filter": {"Prefix": rule.get("Prefix", "")},
+                            "Expiration": {"Days": rule["ExpirationInDays"]},
+                            "AbortIncompleteMultipartUpload": rule["AbortIncompleteMultipartUpload"],
+                        }
+                        for rule in rules
+                    ]
+                },
+            )
+        queues = (props.get("NotificationConfiguration") or {}).get("QueueConfigurations", [])
+        if queues:
+            s3.put_bucket_notification_configuration(
+                Bucket=name,
+                NotificationConfiguration={
+                    "QueueConfigurations": [
+                        {
+                            "QueueArn": q["Queue"],
+                            "Events": [q["Event"]],
+                            "Filter": {"Key": {"FilterRules": q["Filter"]["S3Key"]["Rules"]}},
+                        }
+                        for q in queues
+                    ]
+                },
+            )
+        return Created(logical_id, resource["Type"], name, arn=f"arn:aws:s3:::{name}")
 
 
 def _attribute(value: Any) -> str:

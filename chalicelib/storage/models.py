@@ -170,7 +170,7 @@ class LeadItem(_Item):
 
     lead_id = UnicodeAttribute()
     email = UnicodeAttribute()
-    status = UnicodeAttribute()  # pending | confirmed | unsubscribed
+    status = UnicodeAttribute()  # pending | confirmed | unsubscribed | imported (no consent, chalicelib/imports)
     stage = UnicodeAttribute()  # subscriber | lead | mql | sql | opportunity | customer
     form_id = UnicodeAttribute()
     locale = UnicodeAttribute()
@@ -223,6 +223,9 @@ class LeadItem(_Item):
     nurture_shard = UnicodeAttribute(null=True)
     nurture_due = UnicodeAttribute(null=True)
     nurture_index = NurtureIndex()
+    # the import and line that created or last updated the lead
+    # (`<import_id>#<line>#<outcome>`): a replayed row finds its own work
+    import_ref = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -242,6 +245,10 @@ class ConsentItem(_Item):
     confirmed_at = UnicodeAttribute(null=True)
     confirmed_ip = UnicodeAttribute(null=True)
     confirmed_user_agent = UnicodeAttribute(null=True)
+    # an imported record: where the consent was given (the file's
+    # consent_source) and which import, file and line brought it in
+    source = UnicodeAttribute(null=True)
+    imported = MapAttribute(null=True)
 
 
 class WithdrawalItem(_Item):

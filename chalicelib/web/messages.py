@@ -44,6 +44,11 @@ MESSAGES = {
         "unknown_form": "unbekanntes Formular",
         "rate_limited": "zu viele Anmeldungen, bitte versuchen Sie es später noch einmal",
         "busy": "gerade ausgelastet, bitte versuchen Sie es gleich noch einmal",
+        # --- import rows (GET /imports/{id}/errors)
+        "encoding": "ist kein Text in der Kodierung der Datei (UTF-8 oder Windows-1252)",
+        "cells": "hat {count} Zellen, die Kopfzeile nur {expected}",
+        "consent_given_at": "muss ein Datum oder Zeitpunkt nach ISO 8601 sein, nicht in der Zukunft",
+        "ip": "muss eine IP-Adresse sein",
     },
     "en": {
         "unknown_field": "unknown field",
@@ -78,6 +83,11 @@ MESSAGES = {
         "unknown_form": "unknown form",
         "rate_limited": "too many submissions, try again later",
         "busy": "busy, try again",
+        # --- import rows (GET /imports/{id}/errors)
+        "encoding": "is not text in the file's encoding (UTF-8 or Windows-1252)",
+        "cells": "has {count} cells, the header only {expected}",
+        "consent_given_at": "must be an ISO 8601 date or time, not in the future",
+        "ip": "must be an IP address",
     },
 }
 LOCALES = tuple(MESSAGES)

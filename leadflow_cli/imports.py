@@ -65,7 +65,10 @@ def run_import(api: Api, request: ImportRequest, console: Console) -> int:
     total = count_rows(request.path)
     started = api.post("/imports", request.body())
     import_id = started["import_id"]
-    console.print(f"Import [bold]{import_id}[/] of {request.path.name} ({total:,} rows){_dry(request.dry_run)}")
+    rows = f"{total:,} row{'s' * (total != 1)}"
+    console.print(
+        f"Import [bold]{import_id}[/] of ", Text(request.path.name), f" ({rows}){_dry(request.dry_run)}", sep=""
+    )
     with _progress(console) as progress:
         sending = progress.add_task("uploading", total=size, unit="bytes")
         api.upload(started["upload_url"], request.path, lambda sent: progress.update(sending, completed=sent))
@@ -91,7 +94,8 @@ def _follow(api: Api, import_id: str, progress: Progress, task) -> dict:
 
 
 def _conclude(api: Api, import_id: str, status: dict, console: Console) -> int:
-    console.print(_counts_table(status))
+    if status["status"] == "done" or _counts(status)["rows_read"]:
+        console.print(_counts_table(status))
     if status.get("unknown_columns"):
         console.print(Text(f"Columns that fill no field: {', '.join(status['unknown_columns'])}"))
     if status["status"] == "failed":

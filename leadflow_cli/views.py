@@ -81,6 +81,18 @@ def lead_view(lead: dict) -> Group:
                 ((c.get("rule"), c.get("kind"), _number(c.get("points"))) for c in scoring["breakdown"]),
             )
         )
+    if lead.get("consents"):
+        parts.append(
+            _table(
+                "Consent",
+                ("given", "form", "text version", "from", "confirmed", "confirmed from"),
+                (
+                    (_when(c.get("given_at")), c.get("form_id"), c.get("consent_version"), c.get("ip") or c.get("source"),
+                     _when(c.get("confirmed_at")), c.get("confirmed_ip"))
+                    for c in lead["consents"]
+                ),
+            )
+        )  # fmt: skip
     if lead.get("stage_changes"):
         parts.append(
             _table(

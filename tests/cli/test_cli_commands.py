@@ -56,6 +56,8 @@ def test_lead_by_id_shows_why_it_scored_what_it_scored(fake):
         ]},
         "stage_changes": [{"from_stage": "lead", "to_stage": "mql", "at": "2026-11-30T09:14:05.120Z"}],
         "activities": [{"type": "pricing_view", "at": "2026-11-30T09:10:00.000Z", "source": "web"}],
+        "consents": [{"given_at": "2026-11-29T08:00:00.000Z", "form_id": "demo", "consent_version": "2026-11-01",
+                      "ip": "203.0.113.9", "confirmed_at": "2026-11-29T08:25:00.000Z", "confirmed_ip": "203.0.113.9"}],
     }  # fmt: skip
     fake.on("GET", f"/leads/{LEAD['lead_id']}", (200, view))
 
@@ -64,6 +66,8 @@ def test_lead_by_id_shows_why_it_scored_what_it_scored(fake):
     assert result.exit_code == 0, result.output
     assert "job_title_decision_maker" in result.output and "pricing_view" in result.output
     assert "2026-11-30 09:14" in result.output
+    consent = next(line for line in result.output.splitlines() if "2026-11-01" in line)
+    assert all(value in consent for value in ("2026-11-29 08:00", "203.0.113.9", "2026-11-29 08:25"))
 
 
 def test_lead_by_address_finds_it_through_the_email_lookup(fake):

@@ -86,8 +86,9 @@ def list_leads(api: Api, stage: str | None, limit: int) -> None:
     """Scored leads, best score first."""
     out = console()
     for each in (stage,) if stage else LISTED_STAGES:
-        leads = api.get("/leads", stage=each, limit=limit)["leads"]
-        out.print(leads_table(leads, f"{each}: {len(leads)} lead{'s' * (len(leads) != 1)}"))
+        page = api.get("/leads", stage=each, limit=limit)
+        leads, more = page["leads"], " (the best; more with a higher --limit)" if page.get("next_cursor") else ""
+        out.print(leads_table(leads, f"{each}: {len(leads)} lead{'s' * (len(leads) != 1)}{more}"))
 
 
 @cli.command("lead")

@@ -39,13 +39,18 @@ def test_leads_of_one_stage_show_each_lead_with_its_values_as_text(fake):
 
 
 def test_leads_without_a_stage_list_every_scored_stage(fake):
-    fake.on("GET", "/leads", lambda seen: (200, {"leads": [LEAD] if seen.query["stage"] == ["mql"] else []}))
+    fake.on(
+        "GET",
+        "/leads",
+        lambda seen: (200, {"leads": [LEAD], "next_cursor": "c"} if seen.query["stage"] == ["mql"] else {"leads": []}),
+    )
 
     result = run(fake, "leads")
 
     assert result.exit_code == 0, result.output
     assert [s.query["stage"][0] for s in fake.requests_to("GET", "/leads")] == list(LISTED_STAGES)
-    assert "mql: 1 lead" in result.output and "sql: 0 leads" in result.output
+    assert "mql: 1 lead (the best; more with a higher --limit)" in result.output
+    assert "sql: 0 leads " in result.output  # no "more" without a cursor
 
 
 def test_lead_by_id_shows_why_it_scored_what_it_scored(fake):

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .rows import CONSENT_MODES
 
+MAX_BYTES = 100 * 1024 * 1024
+
 _Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -19,3 +21,7 @@ class ImportRequest(BaseModel):
     column_map: dict[_Name, _Name] = Field(default_factory=dict, max_length=200)
     dry_run: bool = False
     update_existing: bool = False
+    # the file's size: the presigned PUT then signs Content-Length, so S3
+    # refuses a body of any other length, and a file over the limit is
+    # refused before it is sent
+    size_bytes: int | None = Field(default=None, ge=1, le=MAX_BYTES)

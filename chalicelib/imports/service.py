@@ -26,6 +26,7 @@ from ..storage.errors import VersionConflict
 from ..suppression.service import address_key
 from .columns import bad_column_map, plan_columns
 from .csv_file import SAMPLE_BYTES, FileRefused, Layout, first_look, records
+from .request import MAX_BYTES
 from .rows import (
     DUPLICATE,
     INVALID,
@@ -41,7 +42,6 @@ from .rows import (
 log = logging.getLogger(__name__)
 
 WAITING, RUNNING, DONE, FAILED = "waiting_for_upload", "running", "done", "failed"
-MAX_BYTES = 100 * 1024 * 1024
 UPLOAD_SECONDS = 3600
 CHUNK_ROWS = 500
 # hand over while this much of the Lambda's time is left
@@ -102,7 +102,13 @@ class Importer:
 
     # --- the admin's side ---------------------------------------------------------
     def start(
-        self, form_id: str, consent_mode: str, column_map: Mapping[str, str], dry_run: bool, update_existing: bool
+        self,
+        form_id: str,
+        consent_mode: str,
+        column_map: Mapping[str, str],
+        dry_run: bool,
+        update_existing: bool,
+        size_bytes: int | None = None,
     ):
         """A new import waiting for its file: (import id, upload URL, expiry).
         Raises LookupError for an unknown form, BadImportRequest."""
@@ -128,7 +134,7 @@ class Importer:
             updated_at=iso(now),
             counts=Counts().as_dict(),
         )
-        url = self._files.upload_url(key, UPLOAD_SECONDS)
+        url = self._files.upload_url(key, UPLOAD_SECONDS, size_bytes)
         return import_id, url, iso(now + timedelta(seconds=UPLOAD_SECONDS))
 
     def job(self, import_id: str):

@@ -15,10 +15,11 @@ class ImportFiles:
         self._client = client
         self._bucket = bucket
 
-    def upload_url(self, key: str, expires_seconds: int) -> str:
-        return self._client.generate_presigned_url(
-            "put_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_seconds
-        )
+    def upload_url(self, key: str, expires_seconds: int, size: int | None = None) -> str:
+        """A presigned PUT; with a size, Content-Length is signed (S3 answers
+        403 to a body of another length)."""
+        params = {"Bucket": self._bucket, "Key": key, **({"ContentLength": size} if size else {})}
+        return self._client.generate_presigned_url("put_object", Params=params, ExpiresIn=expires_seconds)
 
     def size(self, key: str) -> int | None:
         """The object's size, or None when there is none."""

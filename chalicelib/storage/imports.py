@@ -189,8 +189,9 @@ class ImportStore:
             return None
 
     @staticmethod
-    def latest(limit: int) -> list[ImportItem]:
-        return list(ImportItem.query(IMPORT_PK, scan_index_forward=False, limit=limit))
+    def latest(limit: int, after: dict | None) -> tuple[list[ImportItem], dict | None]:
+        page = ImportItem.query(IMPORT_PK, scan_index_forward=False, limit=limit, last_evaluated_key=after)
+        return list(page), page.last_evaluated_key
 
     @staticmethod
     def _update(import_id: str, actions: list, condition) -> bool:

@@ -9,10 +9,11 @@ from ..imports.service import BadImportRequest, UnknownImport, view
 from ..reasons import Reason
 from .http import HttpProblem, accepted_locale, read_json
 from .messages import DEFAULT_LOCALE, MESSAGES, word
-from .paging import MAX_PAGE, next_cursor, page_request
+from .paging import next_cursor, page_request
 from .responses import json_response
 
 _CURSOR = "import-errors-cursor"
+_LIST_CURSOR = "imports-cursor"
 
 
 def start(services, raw_body: bytes | None) -> object:
@@ -24,7 +25,12 @@ def start(services, raw_body: bytes | None) -> object:
         ) from None
     try:
         import_id, url, expires_at = services.importer.start(
-            request.form_id, request.consent_mode, request.column_map, request.dry_run, request.update_existing
+            request.form_id,
+            request.consent_mode,
+            request.column_map,
+            request.dry_run,
+            request.update_existing,
+            request.size_bytes,
         )
     except BadImportRequest as bad:
         raise HttpProblem(400, bad.errors) from None
@@ -45,10 +51,12 @@ def show(services, import_id: str) -> object:
 
 
 def latest(services, query: dict | None) -> object:
-    limit = (query or {}).get("limit", "25")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
-        raise HttpProblem(400, {"limit": f"must be a whole number from 1 to {MAX_PAGE}"})
-    return json_response(200, {"imports": [view(job) for job in services.import_store.latest(int(limit))]})
+    limit, after = page_request(services, query or {}, _LIST_CURSOR, "imports")
+    jobs, last = services.import_store.latest(limit, after)
+    return json_response(
+        200,
+        {"imports": [view(job) for job in jobs], "next_cursor": next_cursor(services, _LIST_CURSOR, "imports", last)},
+    )
 
 
 def errors(services, import_id: str, request) -> object:

@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import logging
+from urllib.parse import parse_qs, urlsplit
 
 from .conftest import ADMIN, stored_items, submit
 from .imports_support import bucket, counts, imports  # noqa: F401
@@ -253,13 +254,21 @@ def test_a_file_over_100_mb_fails_before_a_row_is_read(imports, services, monkey
     assert counts(status)
 
 
+def test_a_declared_size_over_100_mb_is_refused_and_a_declared_size_is_signed(imports):
+    assert imports.start(expect=400, size_bytes=100 * 1024 * 1024 + 1)["errors"].keys() == {"size_bytes"}
+    signed = imports.start(size_bytes=len(PEOPLE))["upload_url"]
+    assert "content-length" in parse_qs(urlsplit(signed).query)["X-Amz-SignedHeaders"][0].split(";")
+    unsigned = imports.start()["upload_url"]
+    assert "content-length" not in parse_qs(urlsplit(unsigned).query)["X-Amz-SignedHeaders"][0]
+
+
 def test_bad_requests_are_refused_and_store_nothing(imports, client):
     assert imports.start(expect=400, consent_mode="opt_in_please")["errors"].keys() == {"consent_mode"}
     assert imports.start(expect=404, form_id="nope")["errors"].keys() == {"form_id"}
     assert "column_map.Foo" in imports.start(expect=400, column_map={"Foo": "salary"})["errors"]
     assert imports.start(expect=400, dry_run="yes")["errors"].keys() == {"dry_run"}
     assert imports.start(expect=400, surprise=1)["errors"].keys() == {"surprise"}
-    assert client.http.get("/imports", headers=ADMIN).json_body == {"imports": []}
+    assert client.http.get("/imports", headers=ADMIN).json_body == {"imports": [], "next_cursor": None}
     assert client.http.get("/imports/nope", headers=ADMIN).status_code == 404
     assert client.http.get("/imports/nope/errors", headers=ADMIN).status_code == 404
 
@@ -268,6 +277,7 @@ def test_the_latest_imports_come_newest_first(imports, client, clock):
     first = imports.start()["import_id"]
     clock.advance(5)
     second = imports.start()["import_id"]
-    listed = client.http.get("/imports?limit=5", headers=ADMIN).json_body["imports"]
-    assert [i["import_id"] for i in listed] == sorted([first, second], reverse=True)
-    assert {i["status"] for i in listed} == {"waiting_for_upload"}
+    page = client.http.get("/imports?limit=1", headers=ADMIN).json_body
+    rest = client.http.get(f"/imports?limit=1&cursor={page['next_cursor']}", headers=ADMIN).json_body
+    assert [i["import_id"] for i in page["imports"] + rest["imports"]] == [second, first]
+    assert {i["status"] for i in page["imports"]} == {"waiting_for_upload"}

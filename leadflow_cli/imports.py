@@ -49,8 +49,10 @@ class ImportRequest:
     update_existing: bool = False
     column_map: dict[str, str] | None = None
 
-    def body(self) -> dict[str, Any]:
+    def body(self, size: int) -> dict[str, Any]:
         body: dict[str, Any] = {"form_id": self.form_id, "consent_mode": self.consent_mode, "dry_run": self.dry_run}
+        if size:  # signed into the upload URL: S3 then takes exactly this file
+            body["size_bytes"] = size
         if self.update_existing:
             body["update_existing"] = True
         if self.column_map:
@@ -63,7 +65,7 @@ def run_import(api: Api, request: ImportRequest, console: Console) -> int:
     rows. Raises Failed (exit code 2) when it failed or could not start."""
     size = _checked_size(request.path)
     total = count_rows(request.path)
-    started = api.post("/imports", request.body())
+    started = api.post("/imports", request.body(size))
     import_id = started["import_id"]
     rows = f"{total:,} row{'s' * (total != 1)}"
     console.print(

@@ -58,7 +58,12 @@ def test_import_uploads_the_file_as_it_is_follows_it_and_exits_0_when_done(fake,
 
     assert result.exit_code == 0, result.output
     [start] = fake.requests_to("POST", "/imports")
-    assert start.json() == {"form_id": "demo", "consent_mode": "double_opt_in", "dry_run": False}
+    assert start.json() == {
+        "form_id": "demo",
+        "consent_mode": "double_opt_in",
+        "dry_run": False,
+        "size_bytes": len(CSV),
+    }
     [upload] = fake.requests_to("PUT", "/upload/imp-1")
     assert upload.body == CSV.encode()
     assert upload.headers["content-length"] == str(len(CSV))  # S3 refuses chunked uploads
@@ -97,6 +102,7 @@ def test_dry_run_update_existing_and_column_map_reach_the_api(fake, tmp_path):
         "dry_run": True,
         "update_existing": True,
         "column_map": {"Mail Adresse": "email", "Vorname": "first_name"},
+        "size_bytes": len(CSV),
     }
     assert "dry run" in result.output
 

@@ -72,3 +72,13 @@ def test_a_file_without_an_email_column_fails_with_exit_code_2_in_one_sentence(a
     assert result.returncode == 2
     assert "failed: no column holds the e-mail address" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_empty_file_fails_as_empty(api, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+
+    result = leadflow(api, "import", str(path), "--form", "demo", "--consent", "no_mail")
+
+    assert result.returncode == 2
+    assert "failed: the file is empty." in result.stderr

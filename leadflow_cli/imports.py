@@ -67,10 +67,8 @@ def run_import(api: Api, request: ImportRequest, console: Console) -> int:
     total = count_rows(request.path)
     started = api.post("/imports", request.body(size))
     import_id = started["import_id"]
-    rows = f"{total:,} row{'s' * (total != 1)}"
-    console.print(
-        f"Import [bold]{import_id}[/] of ", Text(request.path.name), f" ({rows}){_dry(request.dry_run)}", sep=""
-    )
+    counted = f"{total:,} row{'s' * (total != 1)}"
+    console.print(Text(f"Import {import_id} of {request.path.name} ({counted}){_dry(request.dry_run)}"))
     with _progress(console) as progress:
         sending = progress.add_task("uploading", total=size, unit="bytes")
         api.upload(started["upload_url"], request.path, lambda sent: progress.update(sending, completed=sent))

@@ -153,6 +153,8 @@ class Importer:
         if job.status in (DONE, FAILED):
             self._files.delete(job.object_key)
             return f"finished before ({job.status})"
+        if job.form_id not in self._playbook.forms:
+            return self._fail(job, "unknown_form")  # a playbook deployed since took the form away
         if job.layout is None:
             refused = self._begin(job)
             if refused:

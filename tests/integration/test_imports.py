@@ -281,3 +281,12 @@ def test_the_latest_imports_come_newest_first(imports, client, clock):
     rest = client.http.get(f"/imports?limit=1&cursor={page['next_cursor']}", headers=ADMIN).json_body
     assert [i["import_id"] for i in page["imports"] + rest["imports"]] == [second, first]
     assert {i["status"] for i in page["imports"]} == {"waiting_for_upload"}
+
+
+def test_an_import_whose_form_left_the_playbook_fails_instead_of_retrying(imports, services, monkeypatch):
+    started = imports.start()
+    monkeypatch.delitem(services.playbook.forms, "demo")
+    imports.upload(started, PEOPLE)
+    imports.work()
+    status = imports.status(started["import_id"])
+    assert (status["status"], status["reason"]) == ("failed", "unknown_form") and counts(status)

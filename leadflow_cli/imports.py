@@ -36,7 +36,7 @@ REASONS = {
     "empty": "the file is empty",
     "no_email_column": "no column holds the e-mail address (name it, or use --column-map 'HEADER=email')",
     "too_large": "the file is over 100 MB",
-    "unreadable": "the file could not be read",
+    "unknown_form": "the playbook no longer has the form (deployed since the import started)",
 }
 
 

@@ -9,12 +9,15 @@ TOOLS_STAMP := $(TOOLS)/.installed
 STAGE ?= dev
 REGION ?= eu-central-1
 
-.PHONY: run test lint bench package deploy clean
+.PHONY: run demo test lint bench package deploy clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# the last install puts the `leadflow` command line into .venv/bin (its pinned
+# needs come with requirements-dev.txt)
+$(STAMP): requirements.txt requirements-dev.txt requirements-cli.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 $(TOOLS_STAMP): requirements-tools.txt
@@ -25,6 +28,10 @@ $(TOOLS_STAMP): requirements-tools.txt
 
 run: $(STAMP)
 	$(PY) -m infra.local
+
+# `make run` with a month of demo leads arriving through the API (README)
+demo: $(STAMP)
+	LEADFLOW_SEED=demo $(PY) -m infra.local
 
 test: lint $(TOOLS_STAMP)
 	$(PY) -m tests.run_suite

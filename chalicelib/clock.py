@@ -13,10 +13,11 @@ class SystemClock:
 
 
 class AdjustableClock(SystemClock):
-    """Wall-clock time plus an offset that only ever grows."""
+    """Wall-clock time plus an offset that only ever grows (it may start
+    negative: the local demo begins a month back and walks to the present)."""
 
-    def __init__(self) -> None:
-        self._offset = 0.0
+    def __init__(self, offset_seconds: float = 0.0) -> None:
+        self._offset = float(offset_seconds)
         self._lock = threading.Lock()
 
     def now(self) -> datetime:

@@ -1,7 +1,8 @@
 """The local stack's demo sales team: reps from a file (LEADFLOW_SEED: unset
 or `demo` for infra/local/demo_team.yaml, `none` for none, else a path),
 validated as PUT /reps/{rep_id} would and stored through the same adapter,
-so a fresh `make run` routes SQLs to people."""
+so a fresh `make run` routes SQLs to people. `demo` (`make demo`) also fills
+the stack with a month of leads (infra/local/demo_month.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ def team_file(env: Mapping[str, str]) -> Path | None:
     if choice == "none":
         return None
     return DEMO_TEAM if choice == "demo" else Path(choice)
+
+
+def wants_demo_month(env: Mapping[str, str]) -> bool:
+    return env.get("LEADFLOW_SEED") == "demo"
 
 
 def seed_team(services, path: Path) -> list:

@@ -21,7 +21,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from chalicelib.clock import AdjustableClock
 
 from .aws import EmbeddedAws, SentMail
-from .seed import describe
+from .demo_month import START_DAYS_AGO, DemoMonth
+from .seed import describe, wants_demo_month
 
 HOST = "127.0.0.1"
 # the stream mapping's on-failure destination declared in infra/resources.yaml
@@ -39,6 +40,7 @@ class Options:
     port: int = 8000
     quiet: bool = False  # no request log lines
     stream_retries: int = 2
+    demo_month: bool = False  # LEADFLOW_SEED=demo: a month of leads through the API
 
     @classmethod
     def from_env(cls, env=os.environ) -> Options:
@@ -46,6 +48,7 @@ class Options:
             port=int(env.get("LEADFLOW_PORT") or 8000),
             quiet=env.get("LEADFLOW_LOCAL_QUIET") == "1",
             stream_retries=int(env.get("LEADFLOW_LOCAL_STREAM_RETRIES") or 2),
+            demo_month=wants_demo_month(env),
         )
 
 
@@ -56,8 +59,9 @@ class LocalStack:
         self.landing_url = f"http://{HOST}:{options.port + 1}"
         self.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-central-1"
         self.account = DEFAULT_ACCOUNT_ID
-        self.clock = AdjustableClock()
-        self.mailbox = self.pump = self.services = self.simulator = None
+        # the demo month is told from its first day: the clock starts that far back
+        self.clock = AdjustableClock(-START_DAYS_AGO * 86400 if options.demo_month else 0)
+        self.mailbox = self.pump = self.services = self.simulator = self.demo = None
         self.team: list = []
         self._servers: list = []
         self._threads: list[threading.Thread] = []
@@ -150,6 +154,9 @@ class LocalStack:
             thread.start()
             self._threads.append(thread)
         self.pump.start()
+        if self.options.demo_month:
+            self.demo = DemoMonth(self.api_url, os.environ["LEADFLOW_ADMIN_TOKEN"])
+            self.demo.start()
         return self
 
     def stop(self) -> None:
@@ -174,6 +181,11 @@ class LocalStack:
             *describe(self.team, self.services.playbook.routing),
         ]
         lines += [f"  Not pumped    {ignored}" for ignored in self.pump.ignored]
+        if self.demo:
+            lines.append(
+                f"  Demo month    {self.demo.state['people']} people over {START_DAYS_AGO - 1} days, arriving now"
+                " through the API (progress: GET /_local/seed)"
+            )
         lines.append("Ctrl-C stops everything.")
         return "\n".join(lines)
 

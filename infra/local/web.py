@@ -60,6 +60,9 @@ class DevRoutes:
                 return _json(404, {"errors": {"name": "no such schedule"}})
             ok = self._stack.pump.run_job(name)
             return _json(200 if ok else 500, self._stack.pump.jobs[name].describe())
+        if path == "/_local/seed" and method == "GET":
+            demo = self._stack.demo
+            return _json(200, demo.state if demo else {"status": "off"})
         if path == "/_local/clock":
             if method == "POST":
                 return self._advance(body)

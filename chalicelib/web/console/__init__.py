@@ -40,6 +40,10 @@ class Request:
     def field(self, name: str, default: str = "") -> str:
         return (self.form.get(name) or [default])[0]
 
+    def fields(self) -> dict[str, str]:
+        """Each form field's first value, as the rep-link form hands them on."""
+        return {name: values[0] for name, values in self.form.items()}
+
     def render(self, status: int, template: str, *cookies: str, **context):
         return page(self.reader, status, template, cookies, session=self.session, **context)
 

@@ -142,6 +142,16 @@ TEXTS = {
         "playbook_version": "Version",
         "points": "Points",
         "rule": "Rule",
+        # --- outcome details, ROI, sending state, imports
+        "deal_legend": "Deal (won: its value; opportunity: the expected value)",
+        "deal_value": "Value",
+        "deal_recurring": "Recurring",
+        "deal_one_off": "one-off",
+        "period_monthly": "monthly",
+        "period_yearly": "yearly",
+        "deal_months": "Expected months",
+        "outcome_reason": "Reason (lost, disqualified)",
+        "no_reason": "none",
     },
     "de": {
         "console": "Leadflow-Konsole",
@@ -283,5 +293,15 @@ TEXTS = {
         "playbook_version": "Version",
         "points": "Punkte",
         "rule": "Regel",
+        # --- outcome details, ROI, sending state, imports
+        "deal_legend": "Abschluss (gewonnen: sein Wert; Opportunity: der erwartete Wert)",
+        "deal_value": "Wert",
+        "deal_recurring": "Wiederkehrend",
+        "deal_one_off": "einmalig",
+        "period_monthly": "monatlich",
+        "period_yearly": "jährlich",
+        "deal_months": "Erwartete Monate",
+        "outcome_reason": "Grund (verloren, disqualifiziert)",
+        "no_reason": "keiner",
     },
 }

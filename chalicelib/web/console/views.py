@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from email_validator import EmailNotValidError
 
-from ...routing.assignment import OPEN, OUTCOMES
+from ...routing.assignment import OPEN
 from ...scoring.stages import STAGES
 from ...storage.routing import ATTENTION
 from ..admin import lead_with_timeline
@@ -115,7 +115,7 @@ def _find_by_email(request, email: str):
 def _lead_page(request, lead_id: str, status: int = 200, errors: dict | None = None):
     from ...storage.lead_page import partition_with_recent_activities
     from .charts import score_bars
-    from .lead_page import consent_evidence, stage_history
+    from .lead_page import consent_evidence, outcome_form, stage_history
 
     view = lead_with_timeline(
         request.services, lead_id, lambda lead: partition_with_recent_activities(lead, TIMELINE_ACTIVITIES)
@@ -137,7 +137,7 @@ def _lead_page(request, lead_id: str, status: int = 200, errors: dict | None = N
         timeline=list(reversed(view["timeline"])),
         activities_cut=len(view["activities"]) >= TIMELINE_ACTIVITIES,
         open_assignment=open_assignment,
-        outcomes=list(OUTCOMES),
+        **outcome_form(request.services),
         activity_types=sorted(
             n for n, kind in request.services.playbook.activities.types.items() if "server" in kind.sources
         ),

@@ -57,6 +57,10 @@ MESSAGES = {
         "deal_months": "muss eine ganze Zahl von Monaten von 1 bis {limit} sein",
         "deal_recurring_value": "ein wiederkehrender Abschluss braucht seinen Wert pro Zeitraum",
         "outcome_reason_required": "ist für das Ergebnis {outcome} nötig: eins von {choices}",
+        # --- resuming paused sending (admin API, console)
+        "resume_reason": "sagen Sie warum, in höchstens {limit} Zeichen",
+        "unknown_sequence": "ist keine Sequenz des Playbooks",
+        "not_paused": "ist nicht pausiert",
     },
     "en": {
         "unknown_field": "unknown field",
@@ -104,6 +108,10 @@ MESSAGES = {
         "deal_months": "a whole number of months from 1 to {limit}",
         "deal_recurring_value": "a recurring deal needs its value per period",
         "outcome_reason_required": "required for the outcome '{outcome}': one of {choices}",
+        # --- resuming paused sending (admin API, console)
+        "resume_reason": "say why, in at most {limit} characters",
+        "unknown_sequence": "not a sequence of the playbook",
+        "not_paused": "not paused",
     },
 }
 LOCALES = tuple(MESSAGES)

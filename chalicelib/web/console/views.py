@@ -33,6 +33,7 @@ def _csrf(request) -> str:
 def overview(request):
     from ...analytics.svg import WIDTH, funnel_bars, funnel_height
     from ...routing.speed import report as speed_report
+    from .sending import sending_state
 
     services = request.services
     today = services.clock.now().date()
@@ -41,6 +42,7 @@ def overview(request):
     speed = speed_report(
         services.routing_store.day_counters(first.isoformat(), today.isoformat()), first.isoformat(), today.isoformat()
     )
+    revenue = services.revenue.report({"from": first.isoformat(), "to": today.isoformat()})
     waiting = {}
     if request.session.may("admin"):
         waiting = {status: services.routing_store.needing_attention(status, 25)[0] for status in ATTENTION}
@@ -52,7 +54,20 @@ def overview(request):
         chart={"width": WIDTH, "height": funnel_height(len(funnel["stages"]))},
         speed=speed,
         waiting=waiting,
+        revenue=revenue,
+        channels=_channels(revenue),
+        sending_days=FUNNEL_DAYS,
+        sending=sending_state(services.deliverability.report(first, today)),
+        csrf=_csrf(request),
     )
+
+
+def _channels(revenue: dict) -> list[tuple[str, str, list]]:
+    """(kind, name, money rows) of every channel with money, all first."""
+    channels = [("total", "", revenue["total"]["money"])]
+    channels += [("source", c["source"], c["money"]) for c in revenue["by_source"]]
+    channels += [("campaign", c["campaign"], c["money"]) for c in revenue["by_campaign"]]
+    return [channel for channel in channels if channel[2]]
 
 
 # --- leads ------------------------------------------------------------------------------
@@ -188,6 +203,13 @@ def rep_change(request):
     return save_rep(request, request.item or "")
 
 
+# --- sending ---------------------------------------------------------------------------------
+def sending(request):
+    from .sending import resume
+
+    return resume(request)
+
+
 # --- playbook --------------------------------------------------------------------------------
 def playbook(request):
     book = request.services.playbook
@@ -212,4 +234,5 @@ PAGES: dict[tuple[str, str], Any] = {
     ("reps", "GET"): reps,
     ("reps", "POST"): rep_change,
     ("playbook", "GET"): playbook,
+    ("sending", "POST"): sending,
 }

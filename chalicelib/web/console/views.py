@@ -210,6 +210,13 @@ def sending(request):
     return resume(request)
 
 
+# --- imports --------------------------------------------------------------------------------
+def imports(request):
+    from .imports_page import imports
+
+    return imports(request)
+
+
 # --- playbook --------------------------------------------------------------------------------
 def playbook(request):
     book = request.services.playbook
@@ -235,4 +242,5 @@ PAGES: dict[tuple[str, str], Any] = {
     ("reps", "POST"): rep_change,
     ("playbook", "GET"): playbook,
     ("sending", "POST"): sending,
+    ("imports", "GET"): imports,
 }

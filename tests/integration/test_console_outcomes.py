@@ -126,3 +126,16 @@ def test_the_reps_view_records_an_opportunitys_expected_value_and_a_lost_reason(
         "call back",
     )
     assert (last_event(client, second)["outcome"], last_event(client, second)["reason"]) == ("lost", "competitor")
+
+
+def test_the_outcome_forms_new_controls_are_labelled_and_headings_stay_in_order(client, console, accepted, mailbox):
+    from .test_console_accessibility import outline
+
+    lead_id, _ = accepted
+    rep = Console(client)
+    for html in (text(lead_page(console, lead_id)), text(rep.get(my_leads_link(mailbox, "ada@sales.example")))):
+        found = outline(html)
+        assert len(found.controls) >= 7  # outcome, value, currency, recurring, months, reason, note
+        for control in found.controls:
+            assert control["wrapped"] or control.get("id") in found.label_for, control
+        assert all(b - a <= 1 for a, b in zip(found.headings, found.headings[1:], strict=False)), found.headings

@@ -12,6 +12,7 @@ from tests.conftest import TEST_ENV
 from .conftest import stored_items
 from .console_client import Console, csrf_of, text
 from .test_console import lead_page
+from .test_console_accessibility import outline
 from .test_console_outcomes import accepted, console  # noqa: F401 (fixtures)
 from .test_revenue import set_spend
 from .test_routing_flow import put_rep, queue, sql_lead  # noqa: F401 (the queue fixture)
@@ -53,6 +54,9 @@ def test_a_won_deal_shows_in_the_roi_table_per_source_and_campaign_with_the_camp
     assert rows["Campaign: spring"][:5] == ["EUR", "1200.0", "1", "600.0", "100.0 %"]
     assert rows["Source: &lt;b&gt;news&lt;/b&gt;"][:5] == ["EUR", "1200.0", "1", "–", "–"]
     assert rows["All channels"][:4] == ["EUR", "1200.0", "1", "600.0"]
+    found = outline(html)
+    assert found.headings.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(found.headings, found.headings[1:], strict=False)), found.headings
     german = text(console.get("/console/overview?lang=de"))
     assert "Rendite pro Kanal" in german and "Kampagne: spring" in german
 
@@ -87,6 +91,8 @@ def test_the_overview_shows_the_pause_with_its_figures_and_the_mail_counts(
     counts = re.search(r'<dl class="facts" id="mail-counts">.*?</dl>', html, re.S).group(0)
     assert "<dt>Hard bounces</dt><dd>3</dd>" in counts and "<dt>Sends</dt><dd>7</dd>" in counts
     assert "Unsubscribes and the size of the suppression list are not counted" in html
+    found = outline(html)
+    assert found.controls and all(c.get("id") in found.label_for for c in found.controls)
 
 
 def test_resuming_from_the_console_needs_the_csrf_token_and_a_reason_then_resumes(

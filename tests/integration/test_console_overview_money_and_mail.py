@@ -23,7 +23,7 @@ HOSTILE_SOURCE = "<b>news</b>"
 
 def roi_rows(html: str) -> dict[str, list[str]]:
     """Each ROI row by its first cell, the cells as text."""
-    table = re.search(r'<table id="roi-table">.*?</table>', html, re.S).group(0)
+    table = re.search(r'<table id="roi-table"[^>]*>.*?</table>', html, re.S).group(0)
     rows = {}
     for row in re.findall(r"<tr data-channel=\"\w+\">(.*?)</tr>", table, re.S):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)

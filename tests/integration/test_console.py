@@ -321,8 +321,9 @@ def test_each_page_reads_a_bounded_number_of_items(client, console, stream, mail
     assert "newest 100 activities" in page and page.count("<strong>activities</strong>") == 100
     # one index page (25) at most
     assert costs["/console/leads"] <= 1 + 25
-    # day counters (funnel and speed, 30 days each) and two short attention lists
-    assert costs["/console/overview"] <= 1 + 30 + 30 + 2 * 25
+    # day counters (funnel, speed and revenue, 30 days each), two short attention lists, and the
+    # sending state: the reputation day items of the 30 days and of the guard's 7-day window, the guard item
+    assert costs["/console/overview"] <= 1 + 30 + 30 + 2 * 25 + 30 + (30 + 7 + 1)
     assert costs["/console/playbook"] == 1
 
 

@@ -12,7 +12,7 @@ from tests.conftest import TEST_ENV
 
 from .console_client import Console, csrf_of, text
 from .imports_support import bucket, imports  # noqa: F401 (fixtures)
-from .test_console_outcomes import console  # noqa: F401 (a fixture)
+from .test_console import console  # noqa: F401 (a fixture)
 
 HOSTILE_COLUMN = "<img src=x onerror=alert(1)>"
 
@@ -31,10 +31,7 @@ def test_the_list_shows_the_newest_imports_with_status_and_counts(console, impor
     assert f'href="/console/imports/{first["import_id"]}"' in html
 
 
-def test_one_import_pages_its_refused_rows_in_the_readers_language_and_escapes_the_file(
-    console,
-    imports,
-):
+def test_one_import_pages_its_refused_rows_in_the_readers_language_and_escapes_the_file(console, imports):
     rows = b"".join(b"nobody-%d@,x\n" % n for n in range(30))
     status = imports.run(b"email," + HOSTILE_COLUMN.encode() + b"\n" + rows + b"ann@example.com,y\n")
     path = f"/console/imports/{status['import_id']}"

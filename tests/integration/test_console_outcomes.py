@@ -9,26 +9,8 @@ import pytest
 
 from .conftest import stored_items
 from .console_client import Console, csrf_of, text
-from .test_console import lead_page, my_leads_link
+from .test_console import accepted, console, lead_page, my_leads_link  # noqa: F401 (fixtures)
 from .test_routing_flow import assignments, put_rep, queue, sql_lead  # noqa: F401 (the queue fixture)
-
-
-@pytest.fixture
-def console(client):
-    browser = Console(client)
-    assert browser.sign_in().status_code == 303
-    return browser
-
-
-@pytest.fixture
-def accepted(client, console, stream, mailbox, queue):
-    """An SQL accepted by a rep, and the CSRF token of its lead page."""
-    put_rep(client, "ada")
-    lead_id = sql_lead(client, stream, mailbox, "sql@acme.example")
-    queue.pump()
-    csrf = csrf_of(lead_page(console, lead_id))
-    assert console.post(f"/console/assignments/{lead_id}/accept", csrf=csrf).status_code == 303
-    return lead_id, csrf
 
 
 def last_event(client, lead_id):

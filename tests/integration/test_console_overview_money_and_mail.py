@@ -11,9 +11,8 @@ from tests.conftest import TEST_ENV
 
 from .conftest import stored_items
 from .console_client import Console, csrf_of, text
-from .test_console import lead_page
+from .test_console import console, lead_page  # noqa: F401 (a fixture)
 from .test_console_accessibility import outline
-from .test_console_outcomes import accepted, console  # noqa: F401 (fixtures)
 from .test_revenue import set_spend
 from .test_routing_flow import put_rep, queue, sql_lead  # noqa: F401 (the queue fixture)
 from .test_sending_guard import rules, ses, signups  # noqa: F401 (the ses fixture)
@@ -32,11 +31,7 @@ def roi_rows(html: str) -> dict[str, list[str]]:
 
 
 def test_a_won_deal_shows_in_the_roi_table_per_source_and_campaign_with_the_campaigns_spend(
-    client,
-    console,
-    stream,
-    mailbox,
-    queue,
+    client, console, stream, mailbox, queue
 ):
     put_rep(client, "ada")
     lead_id = sql_lead(client, stream, mailbox, "won@acme.example", utm_source=HOSTILE_SOURCE, utm_campaign="spring")
@@ -75,13 +70,7 @@ def paused_by_bounces(client, stream, services, ses):
     assert set(services.sending_guard.paused()) == {"all"}
 
 
-def test_the_overview_shows_the_pause_with_its_figures_and_the_mail_counts(
-    client,
-    console,
-    stream,
-    services,
-    ses,
-):
+def test_the_overview_shows_the_pause_with_its_figures_and_the_mail_counts(client, console, stream, services, ses):
     paused_by_bounces(client, stream, services, ses)
     html = text(console.get("/console/overview"))
     pause = re.search(r'<div class="paused" data-scope="all".*?</div>', html, re.S).group(0)
@@ -96,12 +85,7 @@ def test_the_overview_shows_the_pause_with_its_figures_and_the_mail_counts(
 
 
 def test_resuming_from_the_console_needs_the_csrf_token_and_a_reason_then_resumes(
-    client,
-    console,
-    stream,
-    services,
-    ses,
-    aws,
+    client, console, stream, services, ses, aws
 ):
     paused_by_bounces(client, stream, services, ses)
     csrf = csrf_of(console.get("/console/overview?lang=de"))

@@ -6,6 +6,7 @@ from .forms import FormDefinition
 from .integrations import Integrations
 from .nurture import Nurture
 from .optin import CaptureLimits, DoubleOptIn
+from .prediction import Prediction
 from .routing import Routing
 from .scoring import Scoring
 from .sender import Sender
@@ -23,6 +24,7 @@ class Playbook(Strict):
     routing: Routing = Routing()
     nurture: Nurture = Nurture()
     integrations: Integrations = Integrations()
+    prediction: Prediction = Prediction()
     sender: Sender | None = None
 
     @model_validator(mode="after")
@@ -49,4 +51,11 @@ class Playbook(Strict):
             unknown = sorted(set(sequence.enrol.forms) - set(self.forms))
             if unknown:
                 raise ValueError(f"nurture.sequences.{name}.enrol.forms: unknown forms {', '.join(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _prediction_counts_known_activities(self) -> "Playbook":
+        unknown = sorted(set(self.prediction.activity_types) - set(self.activities.types))
+        if unknown:
+            raise ValueError(f"prediction.activity_types: unknown activity types {', '.join(unknown)}")
         return self

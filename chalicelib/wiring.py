@@ -175,9 +175,8 @@ class Services:
         from .admin.gdpr import Erasure
         from .storage.erasure import ErasureStore
 
-        return Erasure(
-            self.leads, ErasureStore(), self.suppression, self.clock, releases=(self.router.release_for_erasure,)
-        )
+        releases = (self.router.release_for_erasure, self.predictor.release_prediction)
+        return Erasure(self.leads, ErasureStore(), self.suppression, self.clock, releases=releases)
 
     @cached_property
     def timer(self):
@@ -238,6 +237,13 @@ class Services:
         # one POST per queue message: the queue does the retrying
         once = Webhooks(attempts=1, timeout_seconds=integrations.delivery.timeout_seconds, backoff_seconds=0)
         return Outbound(integrations, WebhookStore(), self.webhook_queue, WebhookPoster(once), self.clock, self.leads)
+
+    @cached_property
+    def predictor(self):
+        from .prediction.service import Predictor
+        from .storage.prediction import PredictionStore, lead_ids_in_stage
+
+        return Predictor(self.playbook, PredictionStore(), self.clock, lead_ids_in_stage)
 
     @cached_property
     def stream_reactions(self):

@@ -97,6 +97,17 @@ def applied(counts: Counts, change: Deltas) -> Counts:
     )
 
 
+def difference(target: Counts, current: Counts) -> Deltas:
+    """The deltas that turn `current` into `target` (the rebuild's corrections)."""
+    values = {}
+    for key in set(target.values) | set(current.values):
+        tw, tl = target.values.get(key, (0, 0))
+        cw, cl = current.values.get(key, (0, 0))
+        if (tw, tl) != (cw, cl):
+            values[key] = (tw - cw, tl - cl)
+    return Deltas(prior=(target.won - current.won, target.lost - current.lost), values=values)
+
+
 def counted(contributions: Iterable[Contribution]) -> Counts:
     """The counters a set of closed leads makes (the weekly rebuild)."""
     counts = Counts()

@@ -4,6 +4,7 @@ the consumer's own writes by looking only at the changes it is for."""
 from __future__ import annotations
 
 from ..analytics.service import is_transition
+from ..prediction.changes import facts_may_have_changed, outcome_recorded
 from ..storage.models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_SK, STAGE_PREFIX
 from .changes import Change
 from .consumer import Reaction
@@ -70,6 +71,13 @@ def reactions(services) -> list[Reaction]:
     def queue_offer(change: Change):
         return f"queued {services.routing_queue.send(change.lead_id, change.new['key'], change.new['offer'])}"
 
+    def count_outcome(change: Change):
+        at = change.new.get("closed_at") or change.new.get("offered_at")
+        return services.predictor.count_outcome(change.lead_id, change.sk, change.new["outcome"], at)
+
+    def predict(change: Change):
+        return services.predictor.refresh(change.lead_id)
+
     def enrol_or_exit(change: Change):
         return services.nurture.reconcile(change.lead_id)
 
@@ -80,5 +88,7 @@ def reactions(services) -> list[Reaction]:
         Reaction("new offer to routing queue", _offered_anew, queue_offer),
         Reaction("funnel counters", is_transition, services.funnel.count),
         Reaction("nurture", _nurture_input_changed, enrol_or_exit),
+        Reaction("prediction counters", outcome_recorded, count_outcome),
+        Reaction("prediction", facts_may_have_changed, predict),
         Reaction("integration webhooks to their queue", services.outbound.wants, services.outbound.enqueue),
     ]

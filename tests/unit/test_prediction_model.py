@@ -159,3 +159,12 @@ def test_buckets_and_seniority_words():
     assert seniority("CTO & co-founder", levels) == "c_level"
     assert seniority("Contractor", levels) == "other"  # whole words: CTO is not in Contractor
     assert temperature_at_mql([{"at": "x", "to_stage": "mql", "score": 45}], PLAYBOOK.scoring) == "warm"
+
+
+@settings(derandomize=True, max_examples=100)
+@given(st.lists(contributions, max_size=10), st.lists(contributions, max_size=10))
+def test_the_rebuilds_corrections_turn_any_counters_into_the_recounted_ones(drifted, truth):
+    from chalicelib.prediction.model import difference
+
+    current, target = counted(drifted), counted(truth)
+    assert applied(current, difference(target, current)) == target

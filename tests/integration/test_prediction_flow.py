@@ -1,0 +1,221 @@
+"""The predictive score through the app on moto: reps' outcomes reach the
+counters through the stream (once, reversible, erasable), the weekly rebuild
+agrees with them, and leads show a prediction with its factors."""
+
+import json
+
+import pytest
+
+from chalicelib.playbook import load_playbook
+from chalicelib.wiring import Services, configure
+
+from .conftest import ADMIN, Mailbox, stored_items
+from .test_routing_flow import JSON_ADMIN, RoutingQueue, put_rep
+from .test_routing_flow import sql_lead as routed_sql_lead
+
+MIN_OUTCOMES = 2
+
+
+class OptInMails(Mailbox):
+    """The opt-in mails only (rep mails arrive in the same mailbox)."""
+
+    def texts(self):
+        return [text for text in super().texts() if "/confirm/" in text]
+
+
+def sql_lead(client, stream, mailbox, email, **profile):
+    return routed_sql_lead(client, stream, OptInMails(), email, **profile)
+
+
+@pytest.fixture
+def services(aws, clock):
+    shipped = load_playbook()
+    playbook = shipped.model_copy(
+        update={"prediction": shipped.prediction.model_copy(update={"min_outcomes": MIN_OUTCOMES})}
+    )
+    built = Services(clock=clock, playbook=playbook)
+    configure(built)
+    yield built
+    configure(None)
+
+
+@pytest.fixture
+def queue(client):
+    return RoutingQueue(client)
+
+
+@pytest.fixture
+def reps(client):
+    put_rep(client, "ann", capacity=50)
+    put_rep(client, "eve", pools=["enterprise"], territories=[], capacity=50)
+
+
+def act(client, lead_id, action, **body):
+    response = client.http.post(f"/assignments/{lead_id}/{action}", headers=JSON_ADMIN, body=json.dumps(body))
+    assert response.status_code == 200, response.body
+    return response.json_body
+
+
+def close(client, stream, queue, clock, lead_id, outcome):
+    """Route the lead's SQL, accept it and record the outcome."""
+    queue.pump()
+    clock.advance(60)
+    act(client, lead_id, "accept")
+    act(client, lead_id, "outcome", outcome=outcome)
+    stream.pump()
+
+
+def schedule(client, name):
+    """Run a scheduled handler with the event EventBridge delivers."""
+    return client.lambda_.invoke(name, client.events.generate_cw_event("aws.events", "Scheduled Event", {}, []))
+
+
+def counters(aws):
+    """(fact, value) -> (won, lost) and the prior, as stored."""
+    found = {}
+    for item in stored_items(aws):
+        if item["pk"]["S"] == "PREDICT#COUNTS":
+            key = "prior" if item["sk"]["S"] == "#TOTAL" else (item["fact"]["S"], item["value"]["S"])
+            pair = (int(item["won"]["N"]), int(item["lost"]["N"]))
+            if pair != (0, 0):
+                found[key] = pair
+    return found
+
+
+def lead(client, lead_id):
+    return client.http.get(f"/leads/{lead_id}", headers=ADMIN).json_body
+
+
+def test_an_outcome_counts_the_leads_facts_once_even_when_the_stream_redelivers_it(
+    client, stream, mailbox, queue, clock, aws, reps
+):
+    lead_id = sql_lead(client, stream, mailbox, "won@acme.example")
+    queue.pump()
+    clock.advance(60)
+    act(client, lead_id, "accept")
+    act(client, lead_id, "outcome", outcome="won")
+    records = stream.pump()
+
+    counted = counters(aws)
+    assert counted["prior"] == (1, 0)
+    assert counted[("industry", "software")] == (1, 0)
+    assert counted[("company_size", "51-200")] == (1, 0)
+    assert counted[("activity:page_view", "0")] == (1, 0)
+    assert counted[("temperature_at_mql", "hot")] == (1, 0)  # a demo request made it an SQL at 90 points
+    assert len(counted) == 1 + len(load_playbook().prediction.fact_names())
+
+    assert stream.deliver(records) == {"batchItemFailures": []}  # Lambda retries the whole batch
+    stream.pump()
+    assert counters(aws) == counted
+
+
+def test_a_recycled_lead_counts_as_lost_until_it_wins_and_then_only_as_won(
+    client, stream, mailbox, queue, clock, aws, reps
+):
+    lead_id = sql_lead(client, stream, mailbox, "later@acme.example", utm_source="webinar")
+    close(client, stream, queue, clock, lead_id, "recycle")
+    lost = counters(aws)
+    assert lost["prior"] == (0, 1) and lost[("source", "webinar")] == (0, 1)
+
+    # back in nurture, the lead asks again, is routed again and wins
+    clock.advance(3600)
+    client.http.post(f"/leads/{lead_id}/activities", headers=JSON_ADMIN, body=json.dumps({"type": "webinar_attended"}))
+    client.http.post(f"/leads/{lead_id}/activities", headers=JSON_ADMIN, body=json.dumps({"type": "contact_request"}))
+    stream.pump()
+    assert lead(client, lead_id)["stage"] == "sql"
+    close(client, stream, queue, clock, lead_id, "won")
+
+    won = counters(aws)
+    assert won["prior"] == (1, 0)
+    assert all(lost_count == 0 for key, (_, lost_count) in won.items())
+    assert won[("source", "webinar")] == (1, 0)
+
+
+def test_erasing_a_closed_lead_takes_its_contribution_out_of_the_counters(
+    client, stream, mailbox, queue, clock, aws, reps
+):
+    kept = sql_lead(client, stream, mailbox, "kept@acme.example", industry="retail")
+    close(client, stream, queue, clock, kept, "lost")
+    before = counters(aws)
+    erased = sql_lead(client, stream, mailbox, "erased@acme.example")
+    close(client, stream, queue, clock, erased, "won")
+    assert counters(aws) != before
+
+    answer = client.http.delete(f"/leads/{erased}", headers=ADMIN)
+    assert answer.status_code == 200
+    assert answer.json_body["released"]["release_prediction"] == 1
+    stream.pump()
+    assert counters(aws) == before
+    text = json.dumps([i for i in stored_items(aws) if i["pk"]["S"].startswith("PREDICT#")])
+    assert kept not in text and erased not in text and "@" not in text  # counters name no lead
+
+
+def test_the_weekly_rebuild_equals_the_incremental_counters_and_mends_a_drifted_one(
+    client, stream, mailbox, queue, clock, aws, reps
+):
+    for n, outcome in enumerate(["won", "lost", "disqualified"]):
+        lead_id = sql_lead(client, stream, mailbox, f"r{n}@acme.example", company_size=["51-200", "1000+", "1-10"][n])
+        close(client, stream, queue, clock, lead_id, outcome)
+    incremental = counters(aws)
+    assert schedule(client, "rebuild_prediction").payload == {"outcomes": 3, "corrected": 0}
+    assert counters(aws) == incremental
+
+    aws.update_item(
+        TableName="leadflow",
+        Key={"pk": {"S": "PREDICT#COUNTS"}, "sk": {"S": "industry#software"}},
+        UpdateExpression="SET won = :w",
+        ExpressionAttributeValues={":w": {"N": "7"}},
+    )
+    assert schedule(client, "rebuild_prediction").payload == {"outcomes": 3, "corrected": 1}
+    assert counters(aws) == incremental
+
+
+def test_a_lead_shows_insufficient_data_until_min_outcomes_then_a_probability_with_factors(
+    client, stream, mailbox, queue, clock, aws, reps
+):
+    waiting = sql_lead(client, stream, mailbox, "waiting@acme.example")
+    assert lead(client, waiting)["prediction"] == {
+        "status": "insufficient_data",
+        "closed_outcomes": 0,
+        "min_outcomes": MIN_OUTCOMES,
+        "predicted_at": lead(client, waiting)["prediction"]["predicted_at"],
+    }
+    assert "probability" not in lead(client, waiting)["prediction"]
+    for n, outcome in enumerate(["won", "lost"]):
+        size = ["51-200", "1-10"][n]
+        closed = sql_lead(client, stream, mailbox, f"c{n}@acme.example", company_size=size)
+        close(client, stream, queue, clock, closed, outcome)
+    assert lead(client, waiting)["prediction"]["status"] == "insufficient_data"  # its facts did not change
+
+    # the refresh job sees the model reach min_outcomes and walks the open leads
+    assert schedule(client, "refresh_predictions").payload["refreshed"] >= 1
+    shown = lead(client, waiting)["prediction"]
+    assert (
+        shown["status"] == "predicted" and 0.5 < shown["probability"] <= 0.99 and shown["band"] in ("high", "very_high")
+    )
+    strongest = shown["factors"]["strongest"][0]
+    assert strongest == {
+        "fact": "company_size",
+        "value": "51-200",
+        "weight": strongest["weight"],
+        "won_share": 0.6667,
+        "closed": 1,
+    }
+    assert strongest["weight"] > 0
+    assert schedule(client, "refresh_predictions").payload["refreshed"] == 0  # nothing moved since
+
+    # GDPR: the export holds the prediction and its factors
+    export = client.http.get(f"/leads/{waiting}/export", headers=ADMIN).json_body
+    assert export["profile"]["prediction"]["factors"] == shown["factors"]
+
+
+def test_the_lead_list_sorts_a_stage_by_probability(client, stream, mailbox, queue, clock, aws, reps):
+    for n, outcome in enumerate(["won", "lost", "won"]):
+        closed = sql_lead(client, stream, mailbox, f"s{n}@acme.example", industry=["software", "retail", "software"][n])
+        close(client, stream, queue, clock, closed, outcome)
+    likely = sql_lead(client, stream, mailbox, "likely@acme.example", industry="software")
+    unlikely = sql_lead(client, stream, mailbox, "unlikely@acme.example", industry="retail")
+    listed = client.http.get("/leads?stage=sql&sort=probability", headers=ADMIN).json_body["leads"]
+    assert [row["lead_id"] for row in listed] == [likely, unlikely]
+    assert listed[0]["prediction"]["probability"] > listed[1]["prediction"]["probability"]
+    assert client.http.get("/leads?stage=sql&sort=luck", headers=ADMIN).status_code == 400

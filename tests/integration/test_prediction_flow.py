@@ -219,3 +219,27 @@ def test_the_lead_list_sorts_a_stage_by_probability(client, stream, mailbox, que
     assert [row["lead_id"] for row in listed] == [likely, unlikely]
     assert listed[0]["prediction"]["probability"] > listed[1]["prediction"]["probability"]
     assert client.http.get("/leads?stage=sql&sort=luck", headers=ADMIN).status_code == 400
+
+
+def rep_mail_text(mailbox, rep_id):
+    """The text part of the rep's newest mail, from the raw bytes SES got."""
+    import email
+    import email.policy
+
+    raws = [m.raw_data for m in mailbox.messages() if f"{rep_id}@sales.example" in str(m.destinations)]
+    message = email.message_from_string(raws[-1], policy=email.policy.compat32)
+    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    return part.get_payload(decode=True).decode(part.get_content_charset())
+
+
+def test_the_rep_is_told_how_likely_the_lead_is_to_close_and_why(client, stream, mailbox, queue, clock, aws, reps):
+    for n, outcome in enumerate(["won", "lost"]):
+        closed = sql_lead(client, stream, mailbox, f"m{n}@acme.example", company_size=["51-200", "1-10"][n])
+        close(client, stream, queue, clock, closed, outcome)
+    fresh = sql_lead(client, stream, mailbox, "fresh@acme.example")
+    queue.pump()
+    shown = lead(client, fresh)["prediction"]
+    percent = round(shown["probability"] * 100)
+    text = rep_mail_text(mailbox, "ann")
+    assert f"Likely to close: {percent} %, because 51-200 employees" in text
+    assert "insufficient" not in text

@@ -2,6 +2,8 @@
 counters through the stream (once, reversible, erasable), the weekly rebuild
 agrees with them, and leads show a prediction with its factors."""
 
+import email
+import email.policy
 import json
 
 import pytest
@@ -10,6 +12,7 @@ from chalicelib.playbook import load_playbook
 from chalicelib.wiring import Services, configure
 
 from .conftest import ADMIN, Mailbox, stored_items
+from .test_mail_on_the_wire import spam_score
 from .test_routing_flow import JSON_ADMIN, RoutingQueue, put_rep
 from .test_routing_flow import sql_lead as routed_sql_lead
 
@@ -221,15 +224,12 @@ def test_the_lead_list_sorts_a_stage_by_probability(client, stream, mailbox, que
     assert client.http.get("/leads?stage=sql&sort=luck", headers=ADMIN).status_code == 400
 
 
-def rep_mail_text(mailbox, rep_id):
-    """The text part of the rep's newest mail, from the raw bytes SES got."""
-    import email
-    import email.policy
-
-    raws = [m.raw_data for m in mailbox.messages() if f"{rep_id}@sales.example" in str(m.destinations)]
-    message = email.message_from_string(raws[-1], policy=email.policy.compat32)
+def rep_mail(mailbox, rep_id):
+    """The rep's newest mail as SES got it: (raw, its text part)."""
+    raw = [m.raw_data for m in mailbox.messages() if f"{rep_id}@sales.example" in str(m.destinations)][-1]
+    message = email.message_from_string(raw, policy=email.policy.compat32)
     part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
-    return part.get_payload(decode=True).decode(part.get_content_charset())
+    return raw, part.get_payload(decode=True).decode(part.get_content_charset())
 
 
 def test_the_rep_is_told_how_likely_the_lead_is_to_close_and_why(client, stream, mailbox, queue, clock, aws, reps):
@@ -240,6 +240,8 @@ def test_the_rep_is_told_how_likely_the_lead_is_to_close_and_why(client, stream,
     queue.pump()
     shown = lead(client, fresh)["prediction"]
     percent = round(shown["probability"] * 100)
-    text = rep_mail_text(mailbox, "ann")
+    raw, text = rep_mail(mailbox, "ann")
     assert f"Likely to close: {percent} %, because 51-200 employees" in text
     assert "insufficient" not in text
+    score, tests = spam_score(raw.encode())
+    assert score <= 1.0, tests

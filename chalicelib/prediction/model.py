@@ -197,3 +197,37 @@ def predict(
         "factors": {"strongest": [f.view() for f in strongest], "weakest": [f.view() for f in weakest]},
         "closed_outcomes": counts.closed,
     }
+
+
+def calibration_deltas(old: Mapping | None, new: Mapping | None) -> dict[str, dict[str, int]]:
+    """day -> {"<band>#<class>": change} for replacing one counted outcome
+    record by another: what band the lead was predicted in when it closed,
+    against how it closed. Outcomes closed without a number count nowhere."""
+    change: dict[str, dict[str, int]] = {}
+    for record, sign in ((old, -1), (new, 1)):
+        if record and record.get("predicted_band"):
+            day = change.setdefault(record["outcome_at"][:10], {})
+            name = f"{record['predicted_band']}#{record['label']}"
+            day[name] = day.get(name, 0) + sign
+    return {day: {k: v for k, v in names.items() if v} for day, names in change.items() if any(names.values())}
+
+
+def calibration_table(days: Iterable[Mapping[str, int]], bands: Mapping[str, float]) -> list[dict]:
+    """Per band (lowest first): the leads closed while predicted in it and
+    the share of them that was won."""
+    ordered = sorted(bands.items(), key=lambda kv: kv[1])
+    rows = []
+    for n, (name, low) in enumerate(ordered):
+        won = sum(day.get(f"{name}#{WON}", 0) for day in days)
+        lost = sum(day.get(f"{name}#{LOST}", 0) for day in days)
+        high = ordered[n + 1][1] if n + 1 < len(ordered) else 1.0
+        rows.append(
+            {
+                "band": name,
+                "predicted": {"from": low, "to": high},
+                "closed": won + lost,
+                "won": won,
+                "won_share": round(won / (won + lost), 4) if won + lost else None,
+            }
+        )
+    return rows

@@ -11,7 +11,18 @@ from typing import Any
 from ..clock import iso
 from ..storage.errors import VersionConflict
 from .facts import lead_facts
-from .model import CLASS_OF_OUTCOME, Contribution, Counts, counted, deltas, difference, predict
+from .model import (
+    CLASS_OF_OUTCOME,
+    PREDICTED,
+    Contribution,
+    Counts,
+    calibration_deltas,
+    calibration_table,
+    counted,
+    deltas,
+    difference,
+    predict,
+)
 
 _ATTEMPTS = 5
 # stages whose leads are still open: their predictions are worth refreshing
@@ -61,7 +72,11 @@ class Predictor:
                 return "no such lead"
             facts = self._facts(lead, activities, changes)
             new = {"label": label, "outcome": outcome, "assignment": assignment, "outcome_at": at, "facts": facts}
-            if self._store.count(lead_id, old, new, deltas(_contribution(old), Contribution(label, facts))):
+            shown = lead.get("prediction") or {}
+            if shown.get("status") == PREDICTED:
+                new["predicted_band"] = shown["band"]  # for the calibration table
+            change = deltas(_contribution(old), Contribution(label, facts))
+            if self._store.count(lead_id, old, new, change, calibration_deltas(old, new)):
                 return f"counted {label}" if old is None else f"{old['label']} -> {label}"
         raise VersionConflict(f"the lead's counted outcome kept changing during {_ATTEMPTS} attempts")
 
@@ -72,7 +87,7 @@ class Predictor:
             old = self._store.counted_outcome(lead_id)
             if old is None:
                 return 0
-            if self._store.count(lead_id, old, None, deltas(_contribution(old), None)):
+            if self._store.count(lead_id, old, None, deltas(_contribution(old), None), calibration_deltas(old, None)):
                 return 1
         raise VersionConflict(f"the lead's counted outcome kept changing during {_ATTEMPTS} attempts")
 
@@ -141,6 +156,11 @@ class Predictor:
                 state["start"] = start
         self._store.save_refresh_state(state)
         return {"refreshed": done, "walk": "done" if state["stage"] is None else "continues"}
+
+    def calibration(self, first: str, last: str) -> list[dict]:
+        """Predicted band against the won share of the leads closed from
+        `first` to `last` (dates; one day counter each)."""
+        return calibration_table(self._store.calibration_days(first, last), self._config.bands)
 
     # --- the weekly rebuild ----------------------------------------------
     def rebuild(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ single table.
 | prior (and a seq)  | PREDICT#COUNTS     | #TOTAL             |
 | counted outcome    | LEAD#<lead_id>     | PREDICT#OUTCOME    |
 | refresh state      | PREDICT#STATE      | REFRESH            |
+| calibration day    | PREDICT#CALIBRATION | DAY#<YYYY-MM-DD>  |
 
 Counters name no lead. Counting is one transaction: the lead's outcome
 record (conditional on the record it replaces, and on the lead still
@@ -34,6 +35,7 @@ from .raw import cancelled_by_condition, client, plain_item, query_pages, table_
 COUNTS_PK = "PREDICT#COUNTS"
 TOTAL_SK = "#TOTAL"
 STATE_PK, STATE_SK = "PREDICT#STATE", "REFRESH"
+CALIBRATION_PK, DAY_PREFIX = "PREDICT#CALIBRATION", "DAY#"
 OUTCOME_SHARDS = 4
 _SHARD_PREFIX = "OUTCOME#"
 _serializer = TypeSerializer()
@@ -133,7 +135,14 @@ class PredictionStore:
         )
         return plain_item(item["Item"]) if "Item" in item else None
 
-    def count(self, lead_id: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, change: Deltas) -> bool:
+    def count(
+        self,
+        lead_id: str,
+        old: Mapping[str, Any] | None,
+        new: Mapping[str, Any] | None,
+        change: Deltas,
+        calibration: Mapping[str, Mapping[str, int]] | None = None,
+    ) -> bool:
         """Replace the lead's counted outcome `old` with `new` (None: none,
         as on erasure) and apply `change` to the counters, in one
         transaction. False: the record is not `old` any more, or the lead is
@@ -174,7 +183,35 @@ class PredictionStore:
         items.append(_add(COUNTS_PK, TOTAL_SK, *change.prior, seq=True))
         for (fact, value), (won, lost) in sorted(change.values.items()):
             items.append(_add(COUNTS_PK, counter_sk(fact, value), won, lost, {"fact": fact, "value": value}))
+        for day, added in sorted((calibration or {}).items()):
+            names = {f"#c{n}": name for n, name in enumerate(added)}
+            items.append(
+                {
+                    "Update": {
+                        "TableName": table_name(),
+                        "Key": _key(CALIBRATION_PK, DAY_PREFIX + day),
+                        "UpdateExpression": "ADD " + ", ".join(f"{alias} :c{n}" for n, alias in enumerate(names)),
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": {f":c{n}": {"N": str(v)} for n, v in enumerate(added.values())},
+                    }
+                }
+            )
         return _transact(items)
+
+    @staticmethod
+    def calibration_days(first: str, last: str) -> list[dict[str, int]]:
+        """The calibration day counters from `first` to `last`: one Query."""
+        days = []
+        for page in query_pages(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
+            ExpressionAttributeValues={
+                ":pk": {"S": CALIBRATION_PK},
+                ":first": {"S": DAY_PREFIX + first},
+                ":last": {"S": DAY_PREFIX + last},
+            },
+        ):
+            days += [{k: v for k, v in plain_item(raw).items() if k not in ("pk", "sk")} for raw in page["Items"]]
+        return days
 
     @staticmethod
     def write_prediction(lead_id: str, version: int, prediction: Mapping[str, Any]) -> None:

@@ -245,3 +245,24 @@ def test_the_rep_is_told_how_likely_the_lead_is_to_close_and_why(client, stream,
     assert "insufficient" not in text
     score, tests = spam_score(raw.encode())
     assert score <= 1.0, tests
+
+
+def test_the_funnel_report_holds_predicted_band_against_the_won_share_of_leads_closed_in_the_range(
+    client, stream, mailbox, queue, clock, aws, reps
+):
+    for n, outcome in enumerate(["won", "lost"]):  # closed before the model could speak: in no band
+        closed = sql_lead(client, stream, mailbox, f"k{n}@acme.example", company_size=["51-200", "1-10"][n])
+        close(client, stream, queue, clock, closed, outcome)
+    likely = sql_lead(client, stream, mailbox, "likely@acme.example")
+    predicted_band = lead(client, likely)["prediction"]["band"]
+    close(client, stream, queue, clock, likely, "won")
+
+    day = clock.now().date().isoformat()
+    report = client.http.get(f"/reports/funnel?from={day}&to={day}", headers=ADMIN).json_body
+    rows = {row["band"]: row for row in report["prediction_calibration"]}
+    assert list(rows) == ["low", "medium", "high", "very_high"]
+    assert rows[predicted_band]["closed"] == 1 and rows[predicted_band]["won_share"] == 1.0
+    assert sum(row["closed"] for row in rows.values()) == 1
+    assert rows["low"]["predicted"] == {"from": 0.0, "to": 0.25}
+    records = stream.pump()
+    assert records == []  # nothing left behind to count again

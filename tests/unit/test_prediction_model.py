@@ -168,3 +168,22 @@ def test_the_rebuilds_corrections_turn_any_counters_into_the_recounted_ones(drif
 
     current, target = counted(drifted), counted(truth)
     assert applied(current, difference(target, current)) == target
+
+
+def test_calibration_counts_the_band_a_lead_closed_in_and_a_reversal_moves_it():
+    from chalicelib.prediction.model import calibration_deltas, calibration_table
+
+    lost = {"label": LOST, "predicted_band": "high", "outcome_at": "2026-11-02T10:00:00+00:00"}
+    won = {"label": WON, "predicted_band": "high", "outcome_at": "2026-11-09T10:00:00+00:00"}
+    unbanded = {"label": WON, "outcome_at": "2026-11-09T10:00:00+00:00"}
+    assert calibration_deltas(None, lost) == {"2026-11-02": {"high#lost": 1}}
+    assert calibration_deltas(lost, won) == {"2026-11-02": {"high#lost": -1}, "2026-11-09": {"high#won": 1}}
+    assert calibration_deltas(None, unbanded) == {}
+    table = calibration_table([{"high#won": 3, "high#lost": 1}, {"low#lost": 2}], BANDS)
+    assert [(r["band"], r["closed"], r["won_share"]) for r in table] == [
+        ("low", 2, 0.0),
+        ("medium", 0, None),
+        ("high", 4, 0.75),
+        ("very_high", 0, None),
+    ]
+    assert table[-1]["predicted"] == {"from": 0.75, "to": 1.0}

@@ -266,3 +266,26 @@ def test_the_funnel_report_holds_predicted_band_against_the_won_share_of_leads_c
     assert rows["low"]["predicted"] == {"from": 0.0, "to": 0.25}
     records = stream.pump()
     assert records == []  # nothing left behind to count again
+
+
+def test_a_playbook_rule_sends_high_probability_sqls_to_a_named_pool(client, stream, mailbox, queue, clock, services):
+    rules = services.playbook.routing.rules
+    closers = rules[0].model_validate({"name": "likely", "match": {"min_probability": 0.6}, "pool": "closers"})
+    routing = services.playbook.routing.model_copy(update={"rules": (closers, *rules)})
+    services.playbook = services.playbook.model_copy(update={"routing": routing})
+    put_rep(client, "ann", capacity=50)
+    put_rep(client, "cleo", pools=["closers"], territories=[], capacity=50)
+    for n, outcome in enumerate(["won", "lost"]):  # no number yet: the usual pool
+        closed = sql_lead(client, stream, mailbox, f"p{n}@acme.example", company_size=["51-200", "1-10"][n])
+        close(client, stream, queue, clock, closed, outcome)
+    likely = sql_lead(client, stream, mailbox, "closer@acme.example", company_size="51-200")
+    unlikely = sql_lead(client, stream, mailbox, "maybe@acme.example", company_size="1-10")
+    queue.pump()
+    assert (
+        lead(client, likely)["prediction"]["probability"] >= 0.6 > lead(client, unlikely)["prediction"]["probability"]
+    )
+    owners = {
+        lead_id: client.http.get(f"/assignments/{lead_id}", headers=ADMIN).json_body["assignments"][0]["rep_id"]
+        for lead_id in (likely, unlikely)
+    }
+    assert owners == {likely: "cleo", unlikely: "ann"}

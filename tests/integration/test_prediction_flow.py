@@ -289,3 +289,30 @@ def test_a_playbook_rule_sends_high_probability_sqls_to_a_named_pool(client, str
         for lead_id in (likely, unlikely)
     }
     assert owners == {likely: "cleo", unlikely: "ann"}
+
+
+def test_two_consumers_counting_the_same_outcome_at_once_count_it_once(
+    client, stream, mailbox, queue, clock, aws, reps, services
+):
+    lead_id = sql_lead(client, stream, mailbox, "twice@acme.example")
+    queue.pump()
+    clock.advance(60)
+    act(client, lead_id, "accept")
+    closed = act(client, lead_id, "outcome", outcome="won")
+    predictor, store = services.predictor, services.predictor._store
+    real_count, answers = store.count, []
+
+    def count_after_a_rival(*args, **kwargs):
+        if not answers:  # the other consumer's transaction lands between our read and our write
+            answers.append(None)
+            answers[0] = predictor.count_outcome(lead_id, f"ASSIGN#{closed['key']}", "won", closed["closed_at"])
+        return real_count(*args, **kwargs)
+
+    store.count = count_after_a_rival
+    try:
+        ours = predictor.count_outcome(lead_id, f"ASSIGN#{closed['key']}", "won", closed["closed_at"])
+    finally:
+        store.count = real_count
+    assert (answers, ours) == (["counted won"], "already counted")  # our write's condition failed; re-read
+    stream.pump()  # the real stream record, too
+    assert counters(aws)["prior"] == (1, 0) and counters(aws)[("industry", "software")] == (1, 0)

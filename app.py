@@ -147,7 +147,7 @@ def unsubscribe_lead(token):
 def on_ses_event(event):
     from chalicelib.suppression.consumer import process_ses_events
 
-    return process_ses_events(event.to_dict(), services().suppression)
+    return process_ses_events(event.to_dict(), services().suppression, services().reputation_counters)
 
 
 # --- activities, tracking and scoring ---------------------------
@@ -325,6 +325,14 @@ def funnel_report():
     return reports.funnel_report(services(), app.current_request.query_params)
 
 
+@app.route("/reports/revenue", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def revenue_report():
+    from chalicelib.web import reports
+
+    return reports.revenue_report(services(), app.current_request.query_params)
+
+
 @app.route("/reports/funnel.svg", methods=["GET"], authorizer=admin_token)
 @answers_problems
 def funnel_picture():
@@ -364,8 +372,54 @@ def openapi_document():
     return Response(body=document_json(), status_code=200, headers={"Content-Type": "application/json"})
 
 
+# --- sending reputation -------------------------------------------
+@app.route("/reports/deliverability", methods=["GET"], authorizer=admin_token)
+@answers_problems
+def deliverability_report():
+    from chalicelib.web import deliverability
+
+    return deliverability.report(services(), app.current_request.query_params)
+
+
+@app.route("/sending/resume", methods=["POST"], authorizer=admin_token, content_types=["*/*"])
+@answers_problems
+def resume_sending():
+    from chalicelib.web import deliverability
+
+    return deliverability.resume(services(), app.current_request.raw_body)
+
+
 # --- nurture sequences --------------------------------------------
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def send_nurture(event):
     context = event.context
     return services().nurture_sender.tick(context.get_remaining_time_in_millis if context else None)
+
+
+# --- the console (server-rendered pages; its own sessions, no bearer token) ---
+@app.route("/console", methods=["GET"])
+def console_home():
+    from chalicelib.web import console
+
+    return console.handle(services(), app.current_request)
+
+
+@app.route("/console/{page}", methods=["GET", "POST"], content_types=["*/*"])
+def console_page(page):
+    from chalicelib.web import console
+
+    return console.handle(services(), app.current_request)
+
+
+@app.route("/console/{page}/{item}", methods=["GET", "POST"], content_types=["*/*"])
+def console_item(page, item):
+    from chalicelib.web import console
+
+    return console.handle(services(), app.current_request)
+
+
+@app.route("/console/{page}/{item}/{action}", methods=["GET", "POST"], content_types=["*/*"])
+def console_action(page, item, action):
+    from chalicelib.web import console
+
+    return console.handle(services(), app.current_request)

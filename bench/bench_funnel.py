@@ -43,12 +43,17 @@ def _counters() -> dict[tuple[str, str], dict[str, int]]:
                 break
             seconds = rng.expovariate(1 / 86400) if previous else None
             at += timedelta(seconds=seconds or 0)
-            for key, added in increments(Transition(at, previous, stage, seconds, attribution)).items():
-                counter = totals.setdefault((key, day_of(at)), {})
-                for name, n in added.items():
-                    counter[name] = counter.get(name, 0) + n
+            add(totals, day_of(at), increments(Transition(at, previous, stage, seconds, attribution)))
             previous = stage
     return totals
+
+
+def add(totals: dict, day: str, increments: dict[str, dict[str, int]]) -> None:
+    """Sum one event's counter increments into the simulated day items."""
+    for key, added in increments.items():
+        counter = totals.setdefault((key, day), {})
+        for name, n in added.items():
+            counter[name] = counter.get(name, 0) + n
 
 
 def _write(dynamodb, items: list[dict]) -> None:
@@ -90,46 +95,57 @@ def _time_reports(report, query) -> list[float]:
     return samples
 
 
+def store_counters(dynamodb, totals: dict) -> None:
+    from chalicelib.storage.funnel import DAY_PREFIX, FUNNEL_PREFIX
+
+    started = time.perf_counter()
+    counters = [
+        {
+            "pk": {"S": FUNNEL_PREFIX + key},
+            "sk": {"S": DAY_PREFIX + day},
+            **{name: {"N": str(n)} for name, n in added.items()},
+        }
+        for (key, day), added in totals.items()
+    ]
+    _write(dynamodb, counters)
+    print(f"{len(counters)} counter items from {LEADS} simulated journeys in {time.perf_counter() - started:.1f} s")
+
+
+def with_and_without_leads(dynamodb, report, query) -> tuple[list[float], list[float]]:
+    """The report's times with no lead stored, then with LEADS stored."""
+    report(query)  # warm: clients built, as in a warm Lambda
+    without_leads = _time_reports(report, query)
+    started = time.perf_counter()
+    _write(dynamodb, [_lead(n) for n in range(LEADS)])
+    print(f"{LEADS} leads stored in {time.perf_counter() - started:.1f} s")
+    return without_leads, _time_reports(report, query)
+
+
+def print_ratios(without_leads: list[float], with_leads: list[float]) -> None:
+    for p in (50, 95):
+        a, b = percentile(without_leads, p), percentile(with_leads, p)
+        print(f"p{p}: report {a * 1000:.1f} ms with no leads, {b * 1000:.1f} ms with {LEADS} leads, ratio {b / a:.2f}x")
+
+
+QUERY = {"from": START.date().isoformat(), "to": (START + timedelta(days=DAYS - 1)).date().isoformat()}
+
+
 def main() -> None:
     with moto_backend() as dynamodb:
-        from chalicelib.storage.funnel import DAY_PREFIX, FUNNEL_PREFIX
         from chalicelib.wiring import services
 
-        started = time.perf_counter()
-        counters = [
-            {
-                "pk": {"S": FUNNEL_PREFIX + key},
-                "sk": {"S": DAY_PREFIX + day},
-                **{name: {"N": str(n)} for name, n in added.items()},
-            }
-            for (key, day), added in _counters().items()
-        ]
-        _write(dynamodb, counters)
-        print(f"{len(counters)} counter items from {LEADS} simulated journeys in {time.perf_counter() - started:.1f} s")
-
+        store_counters(dynamodb, _counters())
         funnel = services().funnel
-        query = {"from": START.date().isoformat(), "to": (START + timedelta(days=DAYS - 1)).date().isoformat()}
-        funnel.report(query)  # warm: clients built, as in a warm Lambda
-        without_leads = _time_reports(funnel.report, query)
+        without_leads, with_leads = with_and_without_leads(dynamodb, funnel.report, QUERY)
+        filtered = funnel.report({**QUERY, "source": "google", "campaign": "spring"})
 
-        started = time.perf_counter()
-        _write(dynamodb, [_lead(n) for n in range(LEADS)])
-        print(f"{LEADS} leads stored in {time.perf_counter() - started:.1f} s")
-        with_leads = _time_reports(funnel.report, query)
-        filtered = funnel.report({**query, "source": "google", "campaign": "spring"})
-
-        report = funnel.report(query)
+        report = funnel.report(QUERY)
         print(
             f"items read by the report: {report['counter_items_read']} counters (+ spend entries) "
             f"for {DAYS} days; leads stored: {LEADS}; filtered report: {filtered['counter_items_read']} counters"
         )
         print(f"signups counted {report['stages'][0]['entered']}, sql {report['stages'][3]['entered']}")
-        for p in (50, 95):
-            a, b = percentile(without_leads, p), percentile(with_leads, p)
-            print(
-                f"p{p}: report {a * 1000:.1f} ms with no leads, {b * 1000:.1f} ms with {LEADS} leads, "
-                f"ratio {b / a:.2f}x"
-            )
+        print_ratios(without_leads, with_leads)
 
 
 if __name__ == "__main__":

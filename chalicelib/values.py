@@ -60,3 +60,17 @@ def storable_number(value: Any) -> bool:
         return True
     digits = "".join(map(str, number.as_tuple().digits)).strip("0")  # not normalize(): it rounds to 28
     return len(digits) <= _MAX_DIGITS and number.adjusted() in _EXPONENTS
+
+
+def currency_decimals(code: Any) -> int | None:
+    """The minor-unit digits of an ISO 4217 currency (EUR 2, JPY 0), or None
+    for what is not a currency code (unknown codes, and metals and test codes,
+    which have no minor unit)."""
+    if not (isinstance(code, str) and len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()):
+        return None
+    from iso4217 import Currency  # its table loads only where money is taken
+
+    try:
+        return Currency(code).exponent
+    except ValueError:
+        return None

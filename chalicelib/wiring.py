@@ -54,8 +54,10 @@ class Services:
     @cached_property
     def mailer(self):
         from .mail.ses import SesMailer
+        from .reputation.counting import CountingMailer
 
-        return SesMailer(self.ses, self.settings.mail_from, self.settings.configuration_set)
+        ses = SesMailer(self.ses, self.settings.mail_from, self.settings.configuration_set)
+        return CountingMailer(ses, self.reputation_counters)
 
     @cached_property
     def leads(self):
@@ -171,6 +173,13 @@ class Services:
         return Funnel(FunnelStore(self.clock))
 
     @cached_property
+    def revenue(self):
+        from .analytics.revenue_service import Revenue
+        from .storage.funnel import FunnelStore
+
+        return Revenue(FunnelStore(self.clock))
+
+    @cached_property
     def erasure(self):
         from .admin.gdpr import Erasure
         from .storage.erasure import ErasureStore
@@ -212,8 +221,49 @@ class Services:
         from .storage.nurture import NURTURE_SHARDS
 
         return NurtureSender(
-            self.nurture, self.nurture_store, self.playbook.nurture.sending, self.clock, self.timer, NURTURE_SHARDS
+            self.nurture,
+            self.nurture_store,
+            self.playbook.nurture.sending,
+            self.clock,
+            self.timer,
+            NURTURE_SHARDS,
+            self.sending_guard,
         )
+
+    # --- sending reputation ---------------------------------------------
+    @cached_property
+    def reputation_store(self):
+        from .storage.reputation import ReputationStore
+
+        return ReputationStore()
+
+    @cached_property
+    def sending_guard(self):
+        from .reputation.guard import SendingGuard
+
+        return SendingGuard(self.playbook.reputation, self.reputation_store, self.clock)
+
+    @cached_property
+    def deliverability(self):
+        import boto3
+
+        from .mail.ses_account import SesAccount
+        from .reputation.report import Deliverability
+
+        account = SesAccount(boto3.client("sesv2", region_name=self.settings.region))
+        return Deliverability(self.playbook.reputation, self.reputation_store, self.clock, account)
+
+    @cached_property
+    def guard_announcements(self):
+        from .reputation.announce import Announcements
+
+        return Announcements(self.playbook.routing.sla, self.reputation_store, self.mailer, self.clock)
+
+    @cached_property
+    def reputation_counters(self):
+        from .reputation.counting import ReputationCounters
+
+        return ReputationCounters(self.reputation_store, self.sending_guard, self.clock, self.secrets.lead_key)
 
     @cached_property
     def webhook_queue(self):

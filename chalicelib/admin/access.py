@@ -25,8 +25,11 @@ def allowed_routes(who: AdminToken) -> list[str]:
 
 def authorize(authorization: str | None, secrets: Secrets) -> AdminToken | None:
     token = bearer_token(authorization)
-    if token is None:
-        return None
+    return None if token is None else holder(token, secrets)
+
+
+def holder(token: str, secrets: Secrets) -> AdminToken | None:
+    """Who a plain admin token belongs to (the API's bearer, the console's sign-in)."""
     digest = hash_admin_token(token)
     for known, who in secrets.admin_tokens.items():
         if hmac.compare_digest(known, digest):

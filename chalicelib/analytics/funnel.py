@@ -133,21 +133,26 @@ def _merge(counters: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     return total
 
 
-def median_seconds(histogram: Mapping[int, int]) -> float | None:
-    """Median of a log histogram, interpolated geometrically in its bucket."""
+def quantile_seconds(histogram: Mapping[int, int], q: float) -> float | None:
+    """The q-quantile (0.5: median) of a log histogram, interpolated
+    geometrically in its bucket."""
     count = sum(histogram.values())
     if not count:
         return None
-    half, seen = count / 2, 0
+    wanted, seen = count * q, 0
     for b in sorted(histogram):
         n = histogram[b]
-        if seen + n >= half:
+        if n and seen + n >= wanted:
             if b == 0:
                 return 0.0
             low, high = BUCKET_BASE ** (b - 1), BUCKET_BASE**b
-            return round(low * (high / low) ** ((half - seen) / n), 1)
+            return round(low * (high / low) ** ((wanted - seen) / n), 1)
         seen += n
-    return None  # unreachable: the loop reaches half
+    return None  # unreachable: the loop reaches the wanted count
+
+
+def median_seconds(histogram: Mapping[int, int]) -> float | None:
+    return quantile_seconds(histogram, 0.5)
 
 
 def _breakdown(merged: Mapping[str, int], dim: str) -> dict[str, dict[str, int]]:
@@ -186,6 +191,13 @@ def costs(spends: Iterable[Mapping[str, Any]], entered: Mapping[str, int], first
     ]
 
 
+def spends_by_campaign(spends: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for spend in spends:
+        grouped.setdefault(spend["campaign"], []).append(spend)
+    return grouped
+
+
 def report(
     counters: list[Mapping[str, Any]],
     spends: list[Mapping[str, Any]],
@@ -210,9 +222,7 @@ def report(
                 "left_with_duration": sum(histogram.values()),
             }
         )
-    spend_by_campaign: dict[str, list] = {}
-    for spend in spends:
-        spend_by_campaign.setdefault(spend["campaign"], []).append(spend)
+    spend_by_campaign = spends_by_campaign(spends)
     by_campaign = _breakdown(merged, "campaign")
     return {
         "from": first.isoformat(),

@@ -4,7 +4,7 @@ delivers them, the report, campaign spend."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..storage.models import LEAD_SK, STAGE_PREFIX
@@ -33,6 +33,17 @@ def _seconds(start: str | None, end: str) -> float | None:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
+def lead_attribution(lead) -> dict[str, str]:
+    """The dimensions a lead's counts go under (from the store's lead facts)."""
+    return funnel.attribution_of(lead.attribution.as_dict() if lead.attribution else {}, lead.form_id)
+
+
+def report_query(query: Mapping[str, str]) -> tuple[date, date, dict[str, str]]:
+    """A report's range and filters. Raises funnel.InvalidRange."""
+    first, last = funnel.parse_range(query.get("from"), query.get("to"))
+    return first, last, {dim: funnel.dimension_value(query[dim]) for dim in funnel.DIMENSIONS if query.get(dim)}
+
+
 class Funnel:
     def __init__(self, store):
         self._store = store
@@ -43,7 +54,7 @@ class Funnel:
         lead = self._store.lead_facts(new["lead_id"])
         if lead is None:
             return "lead gone"
-        attribution = funnel.attribution_of(lead.attribution.as_dict() if lead.attribution else {}, lead.form_id)
+        attribution = lead_attribution(lead)
         if change.sk == LEAD_SK:
             transition = funnel.Transition(
                 datetime.fromisoformat(new["created_at"]), None, "subscriber", None, attribution
@@ -73,8 +84,7 @@ class Funnel:
 
     def report(self, query: Mapping[str, str]) -> dict[str, Any]:
         """Raises funnel.InvalidRange."""
-        first, last = funnel.parse_range(query.get("from"), query.get("to"))
-        filters = {dim: funnel.dimension_value(query[dim]) for dim in funnel.DIMENSIONS if query.get(dim)}
+        first, last, filters = report_query(query)
         counters = self._store.counters(funnel.counter_key(filters), first, last)
         return funnel.report(counters, self._store.spends(), first, last, filters)
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 QUEUED, POSTING, RETRYING, DELIVERED, FAILED = "queued", "posting", "retrying", "delivered", "failed"
+# the owner of deliveries of events about no lead (sending.*), in place of a
+# lead id (lead ids are 26 characters, so the two never meet)
+SENDING = "sending"
 _ID = re.compile(r"[a-z0-9]{1,64}\.[0-9a-f]{32}\.[0-9a-f]{12}")
 
 

@@ -77,7 +77,7 @@ class Outbound:
 
     def _payload(self, delivery: Delivery, subscription) -> dict:
         payload = dict(delivery.event)
-        if subscription.include_profile:
+        if subscription.include_profile and delivery.event.get("lead_id"):
             lead = self._leads.get(delivery.lead_id)
             payload["lead"] = {"email": lead.email, "profile": lead.profile.as_dict()} if lead else None
         return payload

@@ -68,9 +68,11 @@ class Nurture:
             return f"next: {planned.next.sequence} step {planned.next.step + 1}" if planned.next else "out of nurture"
         raise VersionConflict(f"lead kept changing during {_ATTEMPTS} attempts")
 
-    def send_due(self, lead_id: str) -> str:
-        """Send the lead's due step if it is due; returns what happened.
-        Raises SendThrottled (DailyQuotaExceeded) with the claim released."""
+    def send_due(self, lead_id: str, held: frozenset[str] = frozenset()) -> str:
+        """Send the lead's due step if it is due and its sequence is not
+        `held` (paused by the sending guard); returns what happened. Raises
+        SendThrottled (DailyQuotaExceeded) with the claim released, or
+        SendingPaused with nothing claimed."""
         for _ in range(_ATTEMPTS):
             now = self._clock.now()
             found = self._store.lead(lead_id)
@@ -90,6 +92,8 @@ class Nurture:
                     except VersionConflict:
                         continue
                 return refusal or ("waiting" if due else "out of nurture")
+            if due.sequence in held:
+                return "sequence paused"  # stays due: sent after the resume
             try:
                 return self._send(lead, item, due, now)
             except VersionConflict:

@@ -6,7 +6,7 @@ from pydantic import Field, HttpUrl, model_validator
 
 from .base import Strict
 
-EventType = Literal["lead.confirmed", "lead.stage_changed", "lead.unsubscribed"]
+EventType = Literal["lead.confirmed", "lead.stage_changed", "lead.unsubscribed", "sending.paused", "sending.resumed"]
 
 
 class WebhookSubscription(Strict):

@@ -6,7 +6,9 @@ from .forms import FormDefinition
 from .integrations import Integrations
 from .nurture import Nurture
 from .optin import CaptureLimits, DoubleOptIn
+from .outcomes import Outcomes
 from .prediction import Prediction
+from .reputation import Reputation
 from .routing import Routing
 from .scoring import Scoring
 from .sender import Sender
@@ -22,8 +24,10 @@ class Playbook(Strict):
     activities: Activities = Activities()
     scoring: Scoring = Scoring()
     routing: Routing = Routing()
+    outcomes: Outcomes = Outcomes()
     nurture: Nurture = Nurture()
     integrations: Integrations = Integrations()
+    reputation: Reputation = Reputation()
     prediction: Prediction = Prediction()
     sender: Sender | None = None
 

@@ -105,3 +105,10 @@ def taken_up(current: Assignment, rep_id: str, how: str, at: str, sla_due_at: st
         unassigned_at=None,
         unassigned_reason=None,
     )
+
+
+def reverses_win(a: Assignment, outcome: str) -> bool:
+    """Sales takes a win back (booked by mistake, or the customer withdrew):
+    a recycle of an assignment closed as won. The rep's capacity was freed
+    when it closed, so it is not freed again."""
+    return a.status == CLOSED and a.outcome == "won" and outcome == "recycle"

@@ -22,6 +22,7 @@ class Links:
     accept: str
     decline: str
     outcome: str
+    my_leads: str = ""  # the rep's own console view: every lead they hold
 
 
 def summary(lead: Mapping[str, Any]) -> dict[str, Any]:

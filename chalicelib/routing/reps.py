@@ -134,6 +134,7 @@ class Rep:
     webhook_secret: str | None = field(default=None, repr=False)
     locale: str = "en"
     open_count: int = 0
+    open_leads: tuple[str, ...] = ()  # "<lead_id>#<assignment key>" of what the rep holds
     last_assigned_at: str | None = None
 
     @property

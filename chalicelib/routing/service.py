@@ -26,6 +26,7 @@ from typing import Any
 from ..clock import epoch, iso
 from ..scoring.stages import InvalidOutcome, stage_by_sales_outcome
 from ..storage.routing import AlreadyAssigned, RepUnavailable, StaleAssignment
+from ..tokens import InvalidToken
 from .assignment import (
     ACCEPTED,
     OFFERED,
@@ -34,9 +35,11 @@ from .assignment import (
     UNASSIGNED,
     Assignment,
     reoffered,
+    reverses_win,
     taken_up,
     unassigned,
 )
+from .deal import outcome_details
 from .errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent
 from .notify import Links, manager_mail, rep_mail, unassigned_mail, webhook_payload
 from .reps import Rep
@@ -46,6 +49,7 @@ from .speed import accepted_counters, notified_counters, unassigned_counters
 log = logging.getLogger(__name__)
 
 LINK_PURPOSE = "rep"
+MY_LEADS_PURPOSE = "rep-leads"  # the rep's "my leads" link: names the rep only
 ACTIONS = ("accept", "decline", "outcome")
 _RECENT_ACTIVITIES = 5
 
@@ -62,6 +66,7 @@ def _first(lead_id: str, key: str, at: str, event: tuple[str, dict], **fields: A
 class Router:
     def __init__(self, playbook, store, mailer, webhooks, signer, clock, public_url: str, scorer, sla_shards: int):
         self._routing = playbook.routing
+        self._outcomes = playbook.outcomes
         self._store = store
         self._mailer = mailer
         self._webhooks = webhooks
@@ -137,8 +142,23 @@ class Router:
         token = self._signer.sign(LINK_PURPOSE, {"l": a.lead_id, "k": a.key, "o": a.offer, "r": a.rep_id}, expires)
         base = f"{self._public_url}/rep/{token}"
         return Links(
-            page=f"{base}/accept", accept=f"{base}/accept", decline=f"{base}/decline", outcome=f"{base}/outcome"
+            page=f"{base}/accept",
+            accept=f"{base}/accept",
+            decline=f"{base}/decline",
+            outcome=f"{base}/outcome",
+            my_leads=self.my_leads_link(a.rep_id, expires),
         )
+
+    def my_leads_link(self, rep_id: str, expires) -> str:
+        token = self._signer.sign(MY_LEADS_PURPOSE, {"r": rep_id}, expires)
+        return f"{self._public_url}/console/rep/{token}"
+
+    def rep_of_my_leads_link(self, token: str) -> str:
+        """The rep a "my leads" link names. Raises tokens.InvalidToken."""
+        rep_id = self._signer.verify(token, MY_LEADS_PURPOSE, self._clock.now(), expiring=True).get("r")
+        if not isinstance(rep_id, str):
+            raise InvalidToken("malformed")
+        return rep_id
 
     def _notify(self, a: Assignment, rep: Rep | None = None, lead: dict[str, Any] | None = None) -> str:
         """`rep` and `lead` as just read by the caller, if it has them."""
@@ -215,9 +235,11 @@ class Router:
         claims = self._signer.verify(token, LINK_PURPOSE, self._clock.now())
         return self._store.assignment(claims["l"], claims["k"]), claims
 
-    def current(self, lead_id: str) -> Assignment:
-        """The lead's open assignment. Raises NoOpenAssignment."""
-        open_ = [a for a in self._store.assignments(lead_id) if a.status in OPEN]
+    def current(self, lead_id: str, outcome: str = "") -> Assignment:
+        """The lead's open assignment; for a recycle with none open, the last
+        one closed as won (taking the win back). Raises NoOpenAssignment."""
+        found = self._store.assignments(lead_id)
+        open_ = [a for a in found if a.status in OPEN] or [a for a in found if reverses_win(a, outcome)]
         if not open_:
             raise NoOpenAssignment(lead_id)
         return open_[-1]
@@ -262,19 +284,24 @@ class Router:
         self._store.reoffer(a, new, False, a.event(at, "unassigned", reason=reason, detail=why))
         return new
 
-    def record_outcome(self, a: Assignment, outcome: str, note: str = "", claims: dict | None = None) -> Assignment:
-        """Raises InvalidOutcome, NotAccepted, OfferNotCurrent."""
+    def record_outcome(
+        self, a: Assignment, outcome: str, note: str = "", claims: dict | None = None, details: dict | None = None
+    ) -> Assignment:
+        """`details`: the deal's value or the reason (routing.deal). Raises
+        InvalidOutcome, InvalidDetails, NotAccepted, OfferNotCurrent."""
         if outcome not in OUTCOMES:
             raise InvalidOutcome(f"unknown outcome {outcome!r}; one of {', '.join(OUTCOMES)}")
+        kept = outcome_details(outcome, {**(details or {}), "note": note}, self._outcomes)
         self._check(a, claims)
-        if a.status != ACCEPTED:
+        reverses = reverses_win(a, outcome)
+        if a.status != ACCEPTED and not reverses:
             raise NotAccepted()
         stage_outcome, closes = OUTCOMES[outcome]
         if stage_outcome:
             lead = self._store.lead(a.lead_id)
             stage_by_sales_outcome(lead["stage"] if lead else "", stage_outcome, note)  # raises before any write
         try:
-            self._store.record_outcome(a, outcome, iso(self._clock.now()), closes)
+            self._store.record_outcome(a, outcome, iso(self._clock.now()), closes and not reverses, kept)
         except StaleAssignment:
             raise OfferNotCurrent() from None
         if stage_outcome:

@@ -26,7 +26,8 @@ SCORING_LIMIT = "sql"
 SALES_OUTCOMES = {
     "opportunity": (("sql",), "opportunity"),
     "won": (("sql", "opportunity"), "customer"),
-    "recycle": (("mql", "sql", "opportunity"), "lead"),
+    # a customer too: sales may take a win back
+    "recycle": (("mql", "sql", "opportunity", "customer"), "lead"),
 }
 
 

@@ -18,13 +18,37 @@ def leads_in_stage(
     """(leads, the key to continue from, or None on the last page)."""
     index = LeadItem.probability_index if by == "probability" else LeadItem.stage_index
     result = index.query(stage, scan_index_forward=False, limit=limit, last_evaluated_key=start_key, page_size=limit)
-    leads = [
-        {
-            **{name: plain(getattr(item, name)) for name in LIST_ATTRIBUTES},
-            "stage": item.stage,
-            "score": item.score,
-            **({"prediction": plain(item.prediction)} if by == "probability" else {}),
-        }
-        for item in result
+    with_prediction = by == "probability"
+    rows = [
+        {**list_row(item), **({"prediction": plain(item.prediction)} if with_prediction else {})} for item in result
     ]
-    return leads, result.last_evaluated_key
+    return rows, result.last_evaluated_key
+
+
+def list_row(item: LeadItem) -> dict[str, Any]:
+    """A lead as the lists show it."""
+    return {**{name: plain(getattr(item, name)) for name in LIST_ATTRIBUTES}, "stage": item.stage, "score": item.score}
+
+
+def leads_in_stage_of_temperature(
+    stage: str, temperature: str, limit: int, start_key: dict | None
+) -> tuple[list[dict[str, Any]], dict | None]:
+    """Like leads_in_stage, filtered by temperature within the one index page
+    read (so a page may hold fewer than `limit`, and the cost stays one page)."""
+    from .raw import client, plain_item, table_name
+
+    page = client().query(
+        TableName=table_name(),
+        IndexName="stage_score",
+        KeyConditionExpression="stage = :s",
+        FilterExpression="temperature = :t",
+        ExpressionAttributeValues={":s": {"S": stage}, ":t": {"S": temperature}},
+        ScanIndexForward=False,
+        Limit=limit,
+        **({"ExclusiveStartKey": start_key} if start_key else {}),
+    )
+    leads = []
+    for raw in page.get("Items", []):
+        item = plain_item(raw)
+        leads.append({**{name: item.get(name) for name in LIST_ATTRIBUTES}, "stage": stage, "score": item.get("score")})
+    return leads, page.get("LastEvaluatedKey")

@@ -24,10 +24,15 @@ partitions of their own. Expiring items carry `expires_at` (DynamoDB TTL).
 | speed-to-lead day | STATS#SPEED          | <YYYY-MM-DD>          |
 | funnel counter  | FUNNEL#<filters or *>  | DAY#<YYYY-MM-DD>      |
 | campaign spend  | SPEND                  | <campaign>#<from>#<to> |
+| console session | SESSION#<sha256(id)>   | SESSION               |
 
 Funnel counters and spend (chalicelib/storage/funnel.py) name no lead.
 | nurture send    | LEAD#<lead_id>         | NURTURE#<sequence>#<step> |
 | sender pause    | SENDER#<job>           | PAUSE                 |
+| sending guard   | SENDER#nurture         | REPUTATION            |
+| reputation day  | REPUTATION             | DAY#<YYYY-MM-DD>      |
+| feedback counted | REPUTATION#SEEN#<keyed hash> | SEEN            |
+| pause / resume  | REPUTATION#EVENTS      | <at>#<scope>#<action> |
 
 Suppression partitions are keyed by a keyed hash of the address (not the
 lead id), so they outlive the lead's erasure and hold no personal data.
@@ -505,6 +510,17 @@ class SenderPauseItem(_Item):
 
     until = UnicodeAttribute()
     reason = UnicodeAttribute()
+
+
+class SendingGuardItem(_Item):
+    """The reputation guard's state (chalicelib/storage/reputation.py), in
+    attributes named per scope: `paused#<scope>` while that scope is paused
+    (no nurture claim of it succeeds), `since#<scope>` (judged only after the
+    last resume), `calm#<scope>` (below half the thresholds since). Names no
+    lead."""
+
+    class Meta(_TableMeta):
+        pass
 
 
 class OutcomeIndex(GlobalSecondaryIndex):

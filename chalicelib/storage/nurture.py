@@ -9,9 +9,12 @@ import hashlib
 from datetime import datetime
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.operand import Path
 
 from ..clock import iso
 from ..nurture.plan import NurtureLead, Plan, SequenceState
+from ..reputation.figures import ALL, sequence_scope
+from ..reputation.guard import SendingPaused
 from .errors import VersionConflict
 from .leads import plain, reasons, transaction
 from .models import (
@@ -23,8 +26,10 @@ from .models import (
     LeadItem,
     NurtureSendItem,
     SenderPauseItem,
+    SendingGuardItem,
     lead_pk,
 )
+from .reputation import GUARD_PK, GUARD_SK, paused_attribute
 
 NURTURE_SHARDS = 8
 _SHARD_PREFIX = "NURTURE#"
@@ -116,8 +121,10 @@ class NurtureStore:
     # --- send records (claims) -------------------------------------------
     def claim(self, item: LeadItem, sequence: str, step: int, template: str, claim_id: str, at: str) -> None:
         """Write the step's send record, if there is none, while the lead is
-        as read (so the may-we-mail answer given on that read still holds).
-        Raises AlreadyClaimed or VersionConflict; then nothing is written."""
+        as read (so the may-we-mail answer given on that read still holds)
+        and the sending guard pauses neither nurture nor this sequence.
+        Raises AlreadyClaimed, VersionConflict or SendingPaused; then nothing
+        is written."""
         pk = lead_pk(item.lead_id)
         record = NurtureSendItem(
             pk,
@@ -134,9 +141,21 @@ class NurtureStore:
             with transaction() as tx:
                 tx.save(record, condition=NurtureSendItem.sk.does_not_exist())
                 tx.condition_check(LeadItem, pk, LEAD_SK, condition=LeadItem.version == item.version)
+                # checked in the claim itself: a pause written mid-tick stops the very next claim
+                tx.condition_check(
+                    SendingGuardItem,
+                    GUARD_PK,
+                    GUARD_SK,
+                    condition=Path([paused_attribute(ALL)]).does_not_exist()
+                    & Path([paused_attribute(sequence_scope(sequence))]).does_not_exist(),
+                )
         except TransactWriteError as error:
-            if "ConditionalCheckFailed" not in reasons(error):
+            failed = reasons(error)
+            if "ConditionalCheckFailed" not in failed:
                 raise
+            # condition checks go first, in the order added: lead, guard, then the put
+            if failed[1] == "ConditionalCheckFailed":
+                raise SendingPaused(sequence) from None
             existing = self.record(item.lead_id, sequence, step)
             if existing is not None:
                 raise AlreadyClaimed(existing) from None
@@ -197,14 +216,24 @@ class NurtureStore:
 
     # --- the index and the pause marker -----------------------------------
     @staticmethod
-    def due(shard: int, now: datetime, limit: int) -> list[str]:
+    def _due_items(shard: int, now: datetime, limit: int):
+        return LeadItem.nurture_index.query(
+            f"{_SHARD_PREFIX}{shard}", LeadItem.nurture_due <= iso(now), limit=limit, page_size=min(limit, 500)
+        )
+
+    def due(self, shard: int, now: datetime, limit: int) -> list[str]:
         """Lead ids in one shard whose next nurture mail may go by `now`."""
-        return [
-            item.pk[len(LEAD_PREFIX) :]
-            for item in LeadItem.nurture_index.query(
-                f"{_SHARD_PREFIX}{shard}", LeadItem.nurture_due <= iso(now), limit=limit, page_size=min(limit, 500)
-            )
+        return [item.pk[len(LEAD_PREFIX) :] for item in self._due_items(shard, now, limit)]
+
+    def oldest_due(self, shards: int, now: datetime, limit: int) -> list[str]:
+        """The `limit` lead ids due longest, across every shard (each shard's
+        index is in due order, so `limit` from each is enough)."""
+        due = [
+            (item.nurture_due, item.pk[len(LEAD_PREFIX) :])
+            for shard in range(shards)
+            for item in self._due_items(shard, now, limit)
         ]
+        return [lead_id for _, lead_id in sorted(due)[:limit]]
 
     @staticmethod
     def paused_until() -> datetime | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from ..stream.changes import _image
 from .models import LeadItem
 
@@ -41,3 +43,17 @@ def cancelled_by_condition(error: Exception) -> list[bool]:
     """For a cancelled transaction: which of its items failed their condition."""
     response = getattr(error, "response", {}) or {}
     return [(r or {}).get("Code") == "ConditionalCheckFailed" for r in response.get("CancellationReasons", [])]
+
+
+def transact_unless_first_fails(items: list[dict[str, Any]]) -> bool:
+    """TransactWriteItems; False (nothing written) if the first item's
+    condition failed, the usual "done before" mark."""
+    try:
+        client().transact_write_items(TransactItems=items)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "TransactionCanceledException" and cancelled_by_condition(error)[:1] == [
+            True
+        ]:
+            return False
+        raise
+    return True

@@ -24,7 +24,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from ..clock import iso
-from ..routing.assignment import OFFERED, UNASSIGNED, Assignment
+from ..routing.assignment import CLOSED, OFFERED, UNASSIGNED, Assignment
 from ..routing.reps import Rep
 from .models import (
     ACTIVITY_PREFIX,
@@ -122,6 +122,7 @@ def _rep(item: Mapping[str, Any]) -> Rep:
     data = {k: item[k] for k in _REP_FIELDS if k in item}
     for name in ("pools", "territories", "industries", "company_sizes"):
         data[name] = tuple(data.get(name) or ())
+    data["open_leads"] = tuple(sorted(data.get("open_leads") or ()))
     return Rep(**data)
 
 
@@ -134,6 +135,7 @@ def _update(
     condition_values: Mapping[str, Any] | None = None,
     appends: Mapping[str, list] | None = None,
     condition_names: Mapping[str, str] | None = None,
+    deletes: Mapping[str, set] | None = None,
 ) -> dict:
     """One Update operation (for a transaction or update_item)."""
     names, values, parts = {}, {}, []
@@ -159,6 +161,12 @@ def _update(
         add_parts.append(f"#a{n} :a{n}")
     if add_parts:
         parts.append("ADD " + ", ".join(add_parts))
+    delete_parts = []
+    for n, (name, members) in enumerate((deletes or {}).items()):
+        names[f"#d{n}"], values[f":d{n}"] = name, members
+        delete_parts.append(f"#d{n} :d{n}")
+    if delete_parts:
+        parts.append("DELETE " + ", ".join(delete_parts))
     operation = {"Key": _values(key), "UpdateExpression": " ".join(parts), "ExpressionAttributeNames": names}
     if condition:
         operation["ConditionExpression"] = condition
@@ -169,9 +177,16 @@ def _update(
     return operation
 
 
-def _claim(rep_id: str, at: str, bounded: bool) -> dict:
-    """+1 open assignment; within capacity and in office unless `bounded` is
-    False (the default owner takes what nobody else can)."""
+def holding(a: Assignment) -> str:
+    """How the rep item names an assignment it holds (`open_leads`): the
+    rep's own view reads these instead of an index over all assignments."""
+    return f"{a.lead_id}#{a.key}"
+
+
+def _claim(rep_id: str, at: str, bounded: bool, held: str) -> dict:
+    """+1 open assignment, named in `open_leads`; within capacity and in
+    office unless `bounded` is False (the default owner takes what nobody
+    else can)."""
     condition = "attribute_exists(pk)"
     values: dict[str, Any] = {}
     names: dict[str, str] = {}
@@ -182,18 +197,19 @@ def _claim(rep_id: str, at: str, bounded: bool) -> dict:
     return _update(
         {"pk": REP_PK, "sk": REP_PREFIX + rep_id},
         {"last_assigned_at": at},
-        adds={"open_count": 1},
+        adds={"open_count": 1, "open_leads": {held}},
         condition=condition,
         condition_values=values,
         condition_names=names,
     )
 
 
-def _release(rep_id: str) -> dict:
+def _release(rep_id: str, held: str) -> dict:
     return _update(
         {"pk": REP_PK, "sk": REP_PREFIX + rep_id},
         {},
         adds={"open_count": -1},
+        deletes={"open_leads": {held}},
         condition="open_count > :zero",
         condition_values={":zero": 0},
     )
@@ -362,7 +378,7 @@ class RoutingStore:
         codes = self._transact(
             [
                 ("Put", self._put_new(a)),
-                ("Update", _claim(a.rep_id, a.offered_at, bounded)),
+                ("Update", _claim(a.rep_id, a.offered_at, bounded, holding(a))),
                 ("Update", _count(a.sql_at[:10], {"sqls": 1})),
             ]
         )
@@ -385,16 +401,24 @@ class RoutingStore:
         removes: Iterable[str] = (),
         appends: Mapping[str, list] | None = None,
         status: str | None = None,
+        outcome: str | None = None,
     ) -> dict:
-        """An update of the assignment, valid only on the state that was read."""
+        """An update of the assignment, valid only on the state that was read
+        (and on the outcome read, when one is given)."""
+        condition = "#offer = :offer AND #status = :status"
+        values = {":offer": current.offer, ":status": status or current.status}
+        names = {"#offer": "offer", "#status": "status"}
+        if outcome is not None:
+            condition += " AND #outcome = :outcome"
+            values[":outcome"], names["#outcome"] = outcome, "outcome"
         return _update(
             _assignment_key(current),
             sets,
             removes,
             appends=appends,
-            condition="#offer = :offer AND #status = :status",
-            condition_values={":offer": current.offer, ":status": status or current.status},
-            condition_names={"#offer": "offer", "#status": "status"},
+            condition=condition,
+            condition_values=values,
+            condition_names=names,
         )
 
     def reoffer(
@@ -412,9 +436,9 @@ class RoutingStore:
         sets, removes = _offer_fields(new)
         operations = [("Update", self._change(current, sets, removes, appends={"history": [event]}))]
         if current.rep_id is not None:
-            operations.append(("Update", _release(current.rep_id)))
+            operations.append(("Update", _release(current.rep_id, holding(current))))
         if new.rep_id is not None:
-            operations.append(("Update", _claim(new.rep_id, new.offered_at, bounded)))
+            operations.append(("Update", _claim(new.rep_id, new.offered_at, bounded, holding(new))))
         if counters:
             operations.append(("Update", _count(new.sql_at[:10], counters)))
         codes = self._transact(operations)
@@ -453,8 +477,11 @@ class RoutingStore:
         if self._transact([("Update", change), ("Update", _count(a.sql_at[:10], counters))]):
             raise StaleAssignment()
 
-    def record_outcome(self, a: Assignment, outcome: str, at: str, closes: bool) -> None:
-        """An outcome; a closing one frees the rep's capacity. Raises StaleAssignment."""
+    def record_outcome(
+        self, a: Assignment, outcome: str, at: str, closes: bool, details: Mapping[str, Any] | None = None
+    ) -> None:
+        """An outcome, its details (deal value, reason) on its history event;
+        a closing one frees the rep's capacity. Raises StaleAssignment."""
         sets = {"outcome": outcome, **({"status": "closed", "closed_at": at} if closes else {})}
         operations = [
             (
@@ -463,12 +490,14 @@ class RoutingStore:
                     a,
                     sets,
                     _SLA_ATTRIBUTES + _ATTENTION_ATTRIBUTES,
-                    appends={"history": [a.event(at, "outcome", outcome=outcome)]},
+                    appends={"history": [a.event(at, "outcome", outcome=outcome, **(details or {}))]},
+                    # a closed outcome taken back (a win): only the one read, once
+                    outcome=a.outcome if a.status == CLOSED else None,
                 ),
             )
         ]
         if closes:
-            operations.append(("Update", _release(a.rep_id)))
+            operations.append(("Update", _release(a.rep_id, holding(a))))
         if self._transact(operations):
             raise StaleAssignment()
 

@@ -1,4 +1,5 @@
-"""Delivery records of integration webhooks, in the lead's partition. Every
+"""Delivery records of integration webhooks, in the lead's partition (those
+of events about no lead, sending.*, in `SENDING#HOOKS`). Every
 change is conditional on the state it moves from, so duplicated queue
 messages and a redelivered stream record change nothing twice."""
 
@@ -12,6 +13,7 @@ from ..integrations.deliveries import (
     POSTING,
     QUEUED,
     RETRYING,
+    SENDING,
     Delivery,
     NotFailed,
     UnknownDelivery,
@@ -23,6 +25,11 @@ from .leads import plain, reasons, transaction
 from .models import LEAD_SK, WEBHOOK_PREFIX, LeadItem, WebhookDeliveryItem, lead_pk
 
 Item = WebhookDeliveryItem
+SENDING_HOOKS_PK = "SENDING#HOOKS"
+
+
+def _owner_pk(owner: str) -> str:
+    return SENDING_HOOKS_PK if owner == SENDING else lead_pk(owner)
 
 
 def _sk(event_id: str, key: str) -> str:
@@ -42,8 +49,8 @@ def _plain(item: WebhookDeliveryItem) -> Delivery:
 
 
 def _key(delivery_id_: str) -> tuple[str, str]:
-    lead_id, event_id, key = parse_delivery_id(delivery_id_)
-    return lead_pk(lead_id), _sk(event_id, key)
+    owner, event_id, key = parse_delivery_id(delivery_id_)
+    return _owner_pk(owner), _sk(event_id, key)
 
 
 def _conditional_update(delivery_id_: str, actions, condition) -> WebhookDeliveryItem | None:
@@ -65,7 +72,8 @@ class WebhookStore:
         is gone (an erased lead gets nothing written back). A record still
         queued and never tried is queued again (a crash may have come between
         record and message: one message too many is claimed only once)."""
-        lead_id, pk = event["lead_id"], lead_pk(event["lead_id"])
+        lead_id = event["lead_id"] or SENDING
+        pk = _owner_pk(lead_id)
         id_ = delivery_id(lead_id, event["id"], url)
         record = Item(
             pk,
@@ -84,7 +92,8 @@ class WebhookStore:
         try:
             with transaction() as tx:
                 tx.save(record, condition=Item.sk.does_not_exist() | ((Item.status == QUEUED) & (Item.attempts == 0)))
-                tx.condition_check(LeadItem, pk, LEAD_SK, condition=LeadItem.sk.exists())
+                if lead_id != SENDING:
+                    tx.condition_check(LeadItem, pk, LEAD_SK, condition=LeadItem.sk.exists())
         except TransactWriteError as error:
             if "ConditionalCheckFailed" in reasons(error):
                 return None

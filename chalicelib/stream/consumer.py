@@ -8,8 +8,8 @@ A record that does not decode is different: no retry can fix it, so it is
 reported as its own failure (Lambda's retries then end in the stream's
 failure queue, where an operator finds its sequence number) and the records
 of other leads after it are handled now rather than parked behind it.
-Records of another shape (foreign keys, KEYS_ONLY) and items of no lead are
-skipped; logs name sequence numbers and reasons, never attribute values."""
+Records of another shape (foreign keys, KEYS_ONLY) are skipped, and items
+of no lead reach only the reactions that ask for them (`any_item`); logs name sequence numbers and reasons, never attribute values."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ class Reaction:
     name: str
     wants: Callable[[Change], bool]
     handle: Callable[[Change], Any]
+    # also offered changes of items that belong to no lead
+    any_item: bool = False
 
 
 def process_batch(records: Iterable[Mapping[str, Any]], reactions: Iterable[Reaction]) -> dict:
@@ -44,9 +46,8 @@ def process_batch(records: Iterable[Mapping[str, Any]], reactions: Iterable[Reac
             log.error("stream record %s cannot be decoded (%s); reported, later records go on", number, reason)
             failures += [number] if number else []
             continue
-        if change.lead_id is None:
-            continue  # lookup items, counters, reps: no reaction is for them
-        if not _react(change, reactions):
+        wanting = reactions if change.lead_id else [r for r in reactions if r.any_item]
+        if not _react(change, wanting):
             failures.append(change.sequence_number)
             break
     return {"batchItemFailures": [{"itemIdentifier": number} for number in failures]}

@@ -3,9 +3,11 @@ the consumer's own writes by looking only at the changes it is for."""
 
 from __future__ import annotations
 
+from ..analytics.revenue_service import is_sales_event
 from ..analytics.service import is_transition
 from ..prediction.changes import facts_may_have_changed, outcome_recorded
 from ..storage.models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_SK, STAGE_PREFIX
+from ..storage.reputation import EVENTS_PK
 from .changes import Change
 from .consumer import Reaction
 
@@ -54,6 +56,11 @@ def _nurture_input_changed(change: Change) -> bool:
     )
 
 
+def _sending_guard_acted(change: Change) -> bool:
+    """The sending guard paused or resumed (a new event item)."""
+    return change.event == "INSERT" and change.pk == EVENTS_PK
+
+
 def reactions(services) -> list[Reaction]:
     def send_opt_in(change: Change):
         return services.opt_in.send_requested_mail(change.lead_id, change.new["opt_in_request_id"])
@@ -87,8 +94,17 @@ def reactions(services) -> list[Reaction]:
         Reaction("sql to routing queue", _became_sql, queue_sql),
         Reaction("new offer to routing queue", _offered_anew, queue_offer),
         Reaction("funnel counters", is_transition, services.funnel.count),
+        Reaction("revenue counters", is_sales_event, services.revenue.count),
         Reaction("nurture", _nurture_input_changed, enrol_or_exit),
         Reaction("prediction counters", outcome_recorded, count_outcome),
         Reaction("prediction", facts_may_have_changed, predict),
-        Reaction("integration webhooks to their queue", services.outbound.wants, services.outbound.enqueue),
+        Reaction(
+            "integration webhooks to their queue", services.outbound.wants, services.outbound.enqueue, any_item=True
+        ),
+        Reaction(
+            "sending guard to the manager",
+            _sending_guard_acted,
+            lambda change: services.guard_announcements.announce(change.sk),
+            any_item=True,
+        ),
     ]

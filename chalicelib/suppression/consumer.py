@@ -15,10 +15,14 @@ from .ses_events import feedback_from_body
 log = logging.getLogger(__name__)
 
 
-def process_ses_events(event: dict, suppression) -> dict:
+def process_ses_events(event: dict, suppression, reputation) -> dict:
+    """Suppress, then count for the sending reputation (both idempotent)."""
+
     def handle(record) -> None:
         for feedback in feedback_from_body(record.body):
-            log.info("ses message %s: %s", record.message_id, suppression.apply(feedback))
+            log.info(
+                "ses message %s: %s; %s", record.message_id, suppression.apply(feedback), reputation.feedback(feedback)
+            )
 
     # raises when every message failed, so Lambda retries the whole batch
     return process_partial_response(event=event, record_handler=handle, processor=BatchProcessor(EventType.SQS))

@@ -15,7 +15,8 @@ uses raw message delivery. Only bounces and complaints matter here:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..clock import iso
@@ -35,6 +36,8 @@ class Feedback:
     recipient: str
     message_id: str  # SES's id of the mail the feedback is about
     at: str  # when it happened (iso), from SES: the same on redelivery
+    # the mail's own SES tags (kind, sequence), which say what to count it as
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 def _ses_event(body: str) -> dict | None:
@@ -68,6 +71,19 @@ def _addresses(recipients) -> list[str]:
         raise MalformedEvent("recipient without emailAddress") from None
 
 
+def _own_tags(mail: dict) -> dict[str, str]:
+    """The tags we set when sending (`kind`, `sequence`); SES adds `ses:*`
+    ones and gives each as a list."""
+    tags = mail.get("tags")
+    if not isinstance(tags, dict):
+        return {}
+    return {
+        name: values[0]
+        for name, values in tags.items()
+        if name in ("kind", "sequence") and isinstance(values, list) and values and isinstance(values[0], str)
+    }
+
+
 def feedback_from_body(body: str) -> list[Feedback]:
     """The feedback one SQS message carries ([] for events we ignore).
     Raises MalformedEvent."""
@@ -96,4 +112,5 @@ def feedback_from_body(body: str) -> list[Feedback]:
         feedback_kind, recipients, at = COMPLAINT, complaint.get("complainedRecipients"), _at(complaint, mail)
     else:
         return []
-    return [Feedback(feedback_kind, address, mail["messageId"], at) for address in _addresses(recipients)]
+    tags = _own_tags(mail)
+    return [Feedback(feedback_kind, address, mail["messageId"], at, tags) for address in _addresses(recipients)]

@@ -19,9 +19,10 @@ from .responses import json_response
 _CURSOR = "leads-cursor"
 
 
-def _view(services, lead_id: str):
-    """The lead with its score breakdown and timeline: one Query."""
-    raw = partition_raw(lead_id)
+def lead_with_timeline(services, lead_id: str, read=partition_raw):
+    """The lead with its score breakdown and timeline: one Query (or what
+    `read` returns of the partition)."""
+    raw = read(lead_id)
     now = epoch(services.clock.now())
     view = lead_view(as_models(raw), now)
     if view is not None:
@@ -30,7 +31,7 @@ def _view(services, lead_id: str):
 
 
 def lead_detail(services, lead_id: str) -> object:
-    view = _view(services, lead_id)
+    view = lead_with_timeline(services, lead_id)
     if view is None:
         raise HttpProblem(404, {"lead_id": "no such lead"})
     return json_response(200, view)
@@ -50,7 +51,7 @@ def find_leads(services, query: dict | None) -> object:
         lead_id = lead_id_for(normalise_email(email), services.secrets.lead_key)
     except EmailNotValidError:
         raise HttpProblem(400, {"email": "is not a valid e-mail address"}) from None
-    view = _view(services, lead_id)
+    view = lead_with_timeline(services, lead_id)
     return json_response(200, {"leads": [view] if view else []})
 
 

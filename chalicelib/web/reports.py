@@ -7,16 +7,24 @@ from decimal import Decimal
 from chalice import Response
 
 from ..analytics.funnel import InvalidRange, parse_range
-from ..values import storable_number, text_problem
+from ..values import currency_decimals, storable_number, text_problem
 from .http import HttpProblem, read_json
 from .responses import SECURITY_HEADERS, json_response
 
 
-def _funnel(services, query: dict | None) -> dict:
+def _read(report, query: dict | None) -> dict:
     try:
-        return services.funnel.report(query or {})
+        return report(query or {})
     except InvalidRange as error:
         raise HttpProblem(400, {"range": str(error)}) from None
+
+
+def _funnel(services, query: dict | None) -> dict:
+    return _read(services.funnel.report, query)
+
+
+def revenue_report(services, query: dict | None) -> Response:
+    return json_response(200, _read(services.revenue.report, query))
 
 
 def funnel_report(services, query: dict | None) -> Response:
@@ -29,8 +37,11 @@ def funnel_report(services, query: dict | None) -> Response:
 def funnel_picture(services, query: dict | None) -> Response:
     from ..analytics.svg import funnel_svg
 
+    # ?revenue=1 adds a line per currency under the funnel
+    wanted = (query or {}).get("revenue") in ("1", "true")
+    revenue = _read(services.revenue.report, query)["total"]["money"] if wanted else ()
     return Response(
-        body=funnel_svg(_funnel(services, query)),
+        body=funnel_svg(_funnel(services, query), revenue),
         status_code=200,
         headers={"Content-Type": "image/svg+xml", "Cache-Control": "no-store", **SECURITY_HEADERS},
     )
@@ -47,13 +58,7 @@ def set_spend(services, campaign: str, raw_body: bytes | None) -> Response:
     if problem:
         errors["campaign"] = problem
     currency = body.get("currency")
-    if not (
-        isinstance(currency, str)
-        and len(currency) == 3
-        and currency.isascii()
-        and currency.isalpha()
-        and currency.isupper()
-    ):
+    if currency_decimals(currency) is None:
         errors["currency"] = "must be an ISO 4217 code like EUR"
     period = body.get("period") if isinstance(body.get("period"), dict) else {}
     try:

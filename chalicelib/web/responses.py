@@ -73,6 +73,7 @@ def _answers() -> dict:
     from ..capture.signup import RateLimited
     from ..capture.validation import InvalidSubmission
     from ..integrations.deliveries import NotFailed, UnknownDelivery
+    from ..routing.deal import InvalidDetails
     from ..routing.errors import NoOpenAssignment, NotAccepted, OfferNotCurrent
     from ..scoring.stages import InvalidOutcome
     from ..storage.errors import UnknownLead, VersionConflict
@@ -94,6 +95,7 @@ def _answers() -> dict:
         OfferNotCurrent: lambda e: (409, {"assignment": "this offer was answered, reassigned or closed meanwhile"}),
         NotAccepted: lambda e: (409, {"assignment": "accept the lead before recording an outcome"}),
         InvalidOutcome: lambda e: (400, {"outcome": str(e)}),
+        InvalidDetails: lambda e: (400, e.errors),
         UnknownDelivery: lambda e: (404, {"delivery_id": "no such webhook delivery"}),
         NotFailed: lambda e: (
             409,

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from ..clock import iso
 from ..routing.assignment import ACCEPTED, OFFERED, OUTCOMES
+from ..routing.deal import PERIOD_MONTHS
 from ..routing.notify import summary
 from ..routing.reps import REP_ID, RepInput, patched
 from ..routing.service import ACTIONS
@@ -102,13 +103,14 @@ def admin_act(services, lead_id: str, action: str, raw_body: bytes | None) -> ob
         raise HttpProblem(404, {"action": f"one of {', '.join(ACTIONS)}"})
     body = read_json(raw_body)
     router = services.router
-    a = router.current(lead_id)
+    outcome = str(body.get("outcome", "")) if action == "outcome" else ""
+    a = router.current(lead_id, outcome)
     if action == "accept":
         a = router.accept(a)
     elif action == "decline":
         a = router.decline(a)
     else:
-        a = router.record_outcome(a, str(body.get("outcome", "")), str(body.get("note", ""))[:500])
+        a = router.record_outcome(a, outcome, str(body.get("note", ""))[:500], details=body)
     return json_response(200, a.view())
 
 
@@ -117,8 +119,18 @@ def _page(status: int, title: str, message: str, locale: str = "en", **context) 
     context.setdefault("lead", None)
     for name in ("form", "action_url", "outcome_url"):
         context.setdefault(name, None)
+    context.setdefault("reasons", ())
     return html_response(
-        status, render_page("rep_action", locale, title=title, message=message, outcomes=list(OUTCOMES), **context)
+        status,
+        render_page(
+            "rep_action",
+            locale,
+            title=title,
+            message=message,
+            outcomes=list(OUTCOMES),
+            periods=list(PERIOD_MONTHS),
+            **context,
+        ),
     )
 
 
@@ -161,6 +173,7 @@ def _state_page(services, token: str, a, claims, action: str, lead: dict | None)
                 lead=shown,
                 form="outcome",
                 action_url=f"{base}/outcome",
+                reasons=services.playbook.outcomes.reasons,
             )
         return _page(
             200,
@@ -194,9 +207,9 @@ def act_link(services, token: str, action: str, request) -> object:
             router.decline(a, claims)
             return _page(200, "Declined", "Thanks: the lead goes to the next rep.")
         else:
-            fields = parse_qs((raw_body or b"").decode("utf-8", "replace"))
+            fields = {k: v[0] for k, v in parse_qs((raw_body or b"").decode("utf-8", "replace")).items()}
             a = router.record_outcome(
-                a, (fields.get("outcome") or [""])[0], (fields.get("note") or [""])[0][:500], claims
+                a, fields.get("outcome", ""), fields.get("note", "")[:500], claims, details=fields
             )
     except Exception as error:
         answer = problem(error)

@@ -1,5 +1,6 @@
 """SES's mailbox simulator, locally: a message sent to
-bounce@simulator.amazonses.com or complaint@simulator.amazonses.com produces
+bounce@simulator.amazonses.com or complaint@simulator.amazonses.com (also
+with a label, `bounce+label@...`, as SES allows) produces
 the Bounce or Complaint event SES publishes (event-publishing JSON, with
 `mail.tags`) to the SNS topics of the message's configuration set that match
 the event type, so suppression can be tried end to end. A message without
@@ -19,7 +20,17 @@ from .aws import SentMail
 
 log = logging.getLogger("local_stack.ses")
 
-SIMULATED = {"bounce@simulator.amazonses.com": "Bounce", "complaint@simulator.amazonses.com": "Complaint"}
+SIMULATED = {"bounce": "Bounce", "complaint": "Complaint"}
+_DOMAIN = "@simulator.amazonses.com"
+
+
+def simulated(recipient: str) -> str | None:
+    """The event SES's simulator answers mail to this address with, if any:
+    `bounce+anything@simulator.amazonses.com` is `bounce@...` with a label."""
+    address = recipient.lower()
+    if not address.endswith(_DOMAIN):
+        return None
+    return SIMULATED.get(address[: -len(_DOMAIN)].split("+", 1)[0])
 
 
 def ses_event(kind: str, recipient: str, message: dict, sent: SentMail | None, at, region: str, account: str) -> dict:
@@ -135,10 +146,10 @@ class SesSimulator:
         for sent in pending:
             message = self._mailbox.message(sent.message_id)
             for recipient in (parseaddr(r)[1].lower() for r in (message or {}).get("to", [])):
-                if recipient in SIMULATED:
+                if simulated(recipient):
                     self._publish(
                         ses_event(
-                            SIMULATED[recipient],
+                            simulated(recipient),
                             recipient,
                             message,
                             sent,

@@ -166,6 +166,7 @@ class LocalStack:
             f"  API           {self.api_url}",
             f"  Landing page  {self.landing_url}/",
             f"  Mailbox       {self.api_url}/_local/mailbox/",
+            f"  Console       {self.api_url}/console/   (sign in with the admin token)",
             f"  Admin token   {os.environ['LEADFLOW_ADMIN_TOKEN']}   (Authorization: Bearer ...)",
             f"  Playbook      {os.environ.get('LEADFLOW_PLAYBOOK', 'chalicelib/playbook.yaml')}",
             f"  Pumped        {', '.join(s.name for s in self.pump.sources)}",

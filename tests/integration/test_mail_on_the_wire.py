@@ -106,7 +106,21 @@ def send_unassigned(ctx, name, locale):
     RoutingQueue(ctx.client).pump()
 
 
+def send_sending_guard(ctx, name, locale):
+    from .test_suppression import deliver, record
+
+    pb = playbook(locale)
+    ctx.services.playbook = pb.model_copy(update={"reputation": pb.reputation.model_copy(update={"min_volume": 1})})
+    _signed_up(ctx)
+    # the opt-in mail bounced: 1 of 1 sends, and the guard pauses nurture
+    assert deliver(ctx.client, record("bounce-permanent", "m1", recipient="ann@acme.example")) == {
+        "batchItemFailures": []
+    }
+    ctx.stream.pump()  # the pause's event item reaches the manager
+
+
 SENDERS = {
+    "sending_guard": send_sending_guard,
     "optin": send_opt_in,
     "rep_assignment": send_rep_assignment,
     "sla_missed": send_sla_missed,

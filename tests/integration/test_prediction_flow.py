@@ -64,7 +64,7 @@ def close(client, stream, queue, clock, lead_id, outcome):
     queue.pump()
     clock.advance(60)
     act(client, lead_id, "accept")
-    act(client, lead_id, "outcome", outcome=outcome)
+    act(client, lead_id, "outcome", outcome=outcome, **({"reason": "no_fit"} if outcome == "disqualified" else {}))
     stream.pump()
 
 

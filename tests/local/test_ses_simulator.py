@@ -76,6 +76,36 @@ def test_bounce_and_complaint_publish_ses_events_to_the_configuration_sets_topic
     assert complaint["complaint"]["complaintFeedbackType"] == "abuse"
 
 
+def test_labelled_simulator_addresses_bounce_and_complain_each_for_its_own_recipient(embedded):
+    client, deployment, _mailbox, simulator = embedded
+    tags = [{"Name": "kind", "Value": "nurture"}, {"Name": "sequence", "Value": "welcome"}]
+    for to in (
+        "bounce+a@simulator.amazonses.com",
+        "Bounce+b@simulator.amazonses.com",
+        "complaint+c@simulator.amazonses.com",
+    ):
+        send(client, to, ConfigurationSetName="fixture-mail", Tags=tags)
+    send(client, "bounce+x@example.com", ConfigurationSetName="fixture-mail", Tags=tags)  # not the simulator
+    send(client, "success+d@simulator.amazonses.com", ConfigurationSetName="fixture-mail", Tags=tags)
+    assert simulator.poll() is True
+
+    queue = deployment["EventsQueue"].url
+    received = client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    events = [json.loads(m["Body"]) for m in received]
+    recipients = {
+        (e["eventType"], r["emailAddress"])
+        for e in events
+        for r in e.get("bounce", {}).get("bouncedRecipients", [])
+        + e.get("complaint", {}).get("complainedRecipients", [])
+    }
+    assert recipients == {
+        ("Bounce", "bounce+a@simulator.amazonses.com"),
+        ("Bounce", "bounce+b@simulator.amazonses.com"),
+        ("Complaint", "complaint+c@simulator.amazonses.com"),
+    }
+    assert {e["mail"]["tags"]["sequence"][0] for e in events} == {"welcome"}
+
+
 def test_mailbox_shows_the_full_message_with_what_ses_was_told(embedded):
     client, _deployment, mailbox, _simulator = embedded
     message_id = send(

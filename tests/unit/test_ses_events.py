@@ -34,6 +34,7 @@ def test_the_samples_read_as_feedback():
             "ann@example.com",
             "0107019a5f0c5a11-2f3e4d5c-6b7a-4c8d-9e0f-1a2b3c4d5e6f-000000",
             "2026-11-23T09:05:02.669Z",
+            {"kind": "nurture"},  # the mail's own tags, not SES's
         )
     ]
     assert [f.kind for f in feedback_from_body(body("bounce-transient"))] == [SOFT_BOUNCE]

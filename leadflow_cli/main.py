@@ -45,7 +45,7 @@ class _Commands(click.Group):
 )
 @click.pass_context
 def cli(ctx: click.Context, api: str) -> None:
-    """Leadflow's admin API for people: import contacts, look at leads, reps and the funnel."""
+    """Leadflow's admin API for people: import contacts, look at leads, reps, the funnel and the sending guard."""
     # the token only from the environment: on the command line it would show in `ps` and shell history
     ctx.obj = Api(api, os.environ.get("LEADFLOW_TOKEN"))
 
@@ -183,7 +183,8 @@ def resume_sending(api: Api, reason: str, sequence: str | None) -> None:
     except Refused as refusal:
         if refusal.status != 409:
             raise
-        raise Failed(f"{sequence or 'Nurture mail'} is not paused: nothing to resume.") from None
+        what = f"The sequence {sequence}" if sequence else "Nurture mail"
+        raise Failed(f"{what} is not paused: nothing to resume.") from None
     console().print(Text(f"Resumed {event.get('scope')} at {event.get('at')}: {event.get('reason')}"))
 
 

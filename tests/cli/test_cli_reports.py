@@ -285,3 +285,12 @@ def test_funnel_counts_customers_won_without_a_deal_value_in_no_currency(fake):
     assert result.exit_code == 0, result.output
     cells = [cell.strip() for cell in line_with(result.output, "(no value)").split("│")]
     assert cells[1:5] == ["", "3", "(no value)", ""]
+
+
+def test_resuming_a_sequence_that_is_not_paused_names_the_sequence(fake):
+    fake.on("POST", "/sending/resume", (409, {"errors": {"sequence": "not paused"}}))
+
+    result = run(fake, "sending", "resume", "--reason", "list cleaned", "--sequence", "welcome")
+
+    assert result.exit_code == 2
+    assert "The sequence welcome is not paused: nothing to resume." in result.output

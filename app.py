@@ -200,6 +200,18 @@ def rescore_decayed(event):
     return services().scorer.rescore_due()
 
 
+# the rescore cadence for predictions: it walks the open leads only once the
+# counters have moved enough since the last walk
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def refresh_predictions(event):
+    return services().predictor.refresh_due()
+
+
+@app.schedule(Rate(7, unit=Rate.DAYS))
+def rebuild_prediction(event):
+    return services().predictor.rebuild()
+
+
 # --- routing of sales-qualified leads -----------------------------
 # a placeholder ARN ending in the queue's LocalName; the deployment template sets the queue's
 ROUTING_QUEUE_ARN = os.environ.get(

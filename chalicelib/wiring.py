@@ -184,9 +184,8 @@ class Services:
         from .admin.gdpr import Erasure
         from .storage.erasure import ErasureStore
 
-        return Erasure(
-            self.leads, ErasureStore(), self.suppression, self.clock, releases=(self.router.release_for_erasure,)
-        )
+        releases = (self.router.release_for_erasure, self.predictor.release_prediction)
+        return Erasure(self.leads, ErasureStore(), self.suppression, self.clock, releases=releases)
 
     @cached_property
     def timer(self):
@@ -316,6 +315,13 @@ class Services:
             self._env.get("LEADFLOW_IMPORT_QUEUE", "leadflow-imports"),
         )
         return Importer(self.playbook, self.import_store, files, queue, self.clock, self.secrets.lead_key)
+
+    @cached_property
+    def predictor(self):
+        from .prediction.service import Predictor
+        from .storage.prediction import PredictionStore, lead_ids_in_stage
+
+        return Predictor(self.playbook, PredictionStore(), self.clock, lead_ids_in_stage)
 
     @cached_property
     def stream_reactions(self):

@@ -17,6 +17,14 @@ class Failed(Exception):
     """The command could not do its job (exit code 2)."""
 
 
+class Refused(Failed):
+    """The API answered a 4xx or 5xx: `status` lets a command say more for one it expects."""
+
+    def __init__(self, status: int, sentence: str):
+        super().__init__(sentence)
+        self.status = status
+
+
 class Api:
     def __init__(self, url: str, token: str | None):
         self.url = url.rstrip("/")
@@ -44,7 +52,7 @@ class Api:
                 "check LEADFLOW_TOKEN (an admin token is needed)."
             )
         if answer.status_code >= 400:
-            raise Failed(_refusal(method, path, answer))
+            raise Refused(answer.status_code, _refusal(method, path, answer))
         try:
             return answer.json()
         except ValueError:

@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .client import Api, Failed
+from .views import _when
 
 MAX_BYTES = 100 * 1024 * 1024  # what POST /imports' presigned URL accepts
 FINISHED = ("done", "failed")
@@ -103,8 +104,7 @@ def _conclude(api: Api, import_id: str, status: dict, console: Console) -> int:
         raise Failed(f"Import {import_id} failed: {REASONS.get(reason, reason or 'no reason given')}.")
     invalid = _counts(status)["invalid"]
     if invalid:
-        errors = api.get(f"/imports/{import_id}/errors", limit=FIRST_ERRORS).get("errors") or []
-        console.print(_errors_table(errors[:FIRST_ERRORS], invalid))
+        _print_first_errors(api, import_id, invalid, console)
     console.print(f"Import {import_id} done{_dry(bool(status.get('dry_run')))}.")
     return 1 if invalid else 0
 
@@ -194,3 +194,56 @@ def _errors_table(errors: list[dict], invalid: int) -> Table:
 
 def _dry(dry_run: bool) -> str:
     return " (dry run: nothing is written or sent)" if dry_run else ""
+
+
+def imports_table(imports: list[dict], more: bool) -> Table:
+    title = f"Latest {len(imports)} import{'s' * (len(imports) != 1)}" + (
+        " (more with a higher --limit)" if more else ""
+    )
+    table = Table(title=title, title_justify="left")
+    for name in ("import", "status", "form", "started", "rows read", *COUNTS):
+        table.add_column(name, justify="right" if name == "rows read" or name in COUNTS else "left")
+    for each in imports:
+        counts = _counts(each)
+        table.add_row(
+            Text(str(each.get("import_id", ""))),
+            Text(str(each.get("status", "")).replace("_", " ") + (" (dry run)" if each.get("dry_run") else "")),
+            Text(str(each.get("form_id", ""))),
+            Text(_when(each.get("created_at"))),
+            f"{counts['rows_read']:,}",
+            *(f"{sum(counts[n].values()) if n == 'skipped' else counts[n]:,}" for n in COUNTS),
+        )
+    return table
+
+
+def show_import(api: Api, import_id: str, console: Console) -> None:
+    """One import: what it is, its counts, and its first refused rows."""
+    status = api.get(f"/imports/{import_id}")
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    state = str(status.get("status", "")).replace("_", " ")
+    if status.get("status") == "failed":
+        reason = status.get("reason")
+        state += f": {REASONS.get(reason, reason or 'no reason given')}"
+    for label, value in (
+        ("import", status.get("import_id")),
+        ("status", state + _dry(bool(status.get("dry_run")))),
+        ("form", status.get("form_id")),
+        ("consent", status.get("consent_mode")),
+        ("started", _when(status.get("created_at"))),
+        ("finished", _when(status.get("finished_at"))),
+    ):
+        head.add_row(label, Text(str(value or "")))
+    console.print(head)
+    console.print(_counts_table(status))
+    if status.get("unknown_columns"):
+        console.print(Text(f"Columns that fill no field: {', '.join(status['unknown_columns'])}"))
+    invalid = _counts(status)["invalid"]
+    if invalid:
+        _print_first_errors(api, import_id, invalid, console)
+
+
+def _print_first_errors(api: Api, import_id: str, invalid: int, console: Console) -> None:
+    errors = api.get(f"/imports/{import_id}/errors", limit=FIRST_ERRORS).get("errors") or []
+    console.print(_errors_table(errors[:FIRST_ERRORS], invalid))

@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
+from rich.text import Text
 
-from .client import Api, Failed
-from .imports import ImportRequest, run_import
+from .client import Api, Failed, Refused
+from .imports import ImportRequest, imports_table, run_import, show_import
+from .reports import deliverability_view, revenue_view
 from .views import console, funnel_table, lead_view, leads_table, reps_table
 
 LOCAL_API = "http://127.0.0.1:8000"
@@ -43,7 +45,7 @@ class _Commands(click.Group):
 )
 @click.pass_context
 def cli(ctx: click.Context, api: str) -> None:
-    """Leadflow's admin API for people: import contacts, look at leads, reps and the funnel."""
+    """Leadflow's admin API for people: import contacts, look at leads, reps, the funnel and the sending guard."""
     # the token only from the environment: on the command line it would show in `ps` and shell history
     ctx.obj = Api(api, os.environ.get("LEADFLOW_TOKEN"))
 
@@ -121,14 +123,69 @@ def list_reps(api: Api) -> None:
 @click.option("--form", "form_id", help="Only leads of this form.")
 @click.pass_obj
 def funnel(api: Api, first: datetime | None, last: datetime | None, source, campaign, form_id) -> None:
-    """Entries per stage, conversion to the next and time in stage."""
+    """Entries per stage, conversion to the next and time in stage; then
+    revenue, lifetime value, ROI and sales feedback per source and campaign."""
+    start, end = _range(first, last, 29)
+    query = {"from": start.isoformat(), "to": end.isoformat(), "source": source, "campaign": campaign, "form": form_id}
+    out = console()
+    out.print(funnel_table(api.get("/reports/funnel", **query)))
+    out.print(revenue_view(api.get("/reports/revenue", **query)))
+
+
+def _range(first: datetime | None, last: datetime | None, days_before: int) -> tuple[date, date]:
     end = last.date() if last else datetime.now(UTC).date()
-    start: date = first.date() if first else end - timedelta(days=29)
-    report = api.get(
-        "/reports/funnel",
-        **{"from": start.isoformat(), "to": end.isoformat(), "source": source, "campaign": campaign, "form": form_id},
-    )
-    console().print(funnel_table(report))
+    return (first.date() if first else end - timedelta(days=days_before)), end
+
+
+@cli.command("imports")
+@click.argument("import_id", required=False)
+@click.option("--limit", type=click.IntRange(1, 100), default=25, show_default=True, help="Imports listed.")
+@click.pass_obj
+def list_imports(api: Api, import_id: str | None, limit: int) -> None:
+    """The latest imports, newest first; with an IMPORT_ID that one and its first errors."""
+    if import_id:
+        show_import(api, import_id, console())
+        return
+    page = api.get("/imports", limit=limit)
+    console().print(imports_table(page["imports"], bool(page.get("next_cursor"))))
+
+
+@cli.command("import-status")
+@click.argument("import_id")
+@click.pass_obj
+def import_status(api: Api, import_id: str) -> None:
+    """One import: its status, counts and first errors."""
+    show_import(api, import_id, console())
+
+
+@cli.group("sending", invoke_without_command=True)
+@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 6 days before --to).")
+@click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today, UTC).")
+@click.pass_context
+def sending(ctx: click.Context, first: datetime | None, last: datetime | None) -> None:
+    """The sending guard: thresholds, what is paused, sends and bounces per day and kind."""
+    if ctx.invoked_subcommand:
+        return
+    start, end = _range(first, last, 6)
+    report = ctx.obj.get("/reports/deliverability", **{"from": start.isoformat(), "to": end.isoformat()})
+    console().print(deliverability_view(report))
+
+
+@sending.command("resume")
+@click.option("--reason", required=True, help="Why mail may go out again (kept with the resume).")
+@click.option("--sequence", help="Resume only this nurture sequence (default: all nurture mail).")
+@click.pass_obj
+def resume_sending(api: Api, reason: str, sequence: str | None) -> None:
+    """Resume nurture mail the guard paused."""
+    body = {"reason": reason} | ({"sequence": sequence} if sequence else {})
+    try:
+        event = api.post("/sending/resume", body)
+    except Refused as refusal:
+        if refusal.status != 409:
+            raise
+        what = f"The sequence {sequence}" if sequence else "Nurture mail"
+        raise Failed(f"{what} is not paused: nothing to resume.") from None
+    console().print(Text(f"Resumed {event.get('scope')} at {event.get('at')}: {event.get('reason')}"))
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ KINDS = {
     "DOI": "opt_in_mails",
     "STAGE": "stage_changes",
     "WITHDRAWAL": "withdrawals",
+    "PREDICT": "prediction_outcomes",
 }
 _TIME_FIELDS = ("at", "given_at", "requested_at", "withdrawn_at", "created_at")
 _KEYS = ("pk", "sk")

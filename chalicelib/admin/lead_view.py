@@ -35,6 +35,7 @@ _HIDDEN = {
     "nurture_shard",
     "funnel_counted_at",
     "counted_at",
+    "prediction_probability",  # the list's sort key; the prediction shows it
 }
 # lead attributes shown together under "scoring" (score and temperature stay
 # at the top as well, for lists)

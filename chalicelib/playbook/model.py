@@ -7,6 +7,7 @@ from .integrations import Integrations
 from .nurture import Nurture
 from .optin import CaptureLimits, DoubleOptIn
 from .outcomes import Outcomes
+from .prediction import Prediction
 from .reputation import Reputation
 from .routing import Routing
 from .scoring import Scoring
@@ -27,6 +28,7 @@ class Playbook(Strict):
     nurture: Nurture = Nurture()
     integrations: Integrations = Integrations()
     reputation: Reputation = Reputation()
+    prediction: Prediction = Prediction()
     sender: Sender | None = None
 
     @model_validator(mode="after")
@@ -53,4 +55,11 @@ class Playbook(Strict):
             unknown = sorted(set(sequence.enrol.forms) - set(self.forms))
             if unknown:
                 raise ValueError(f"nurture.sequences.{name}.enrol.forms: unknown forms {', '.join(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _prediction_counts_known_activities(self) -> "Playbook":
+        unknown = sorted(set(self.prediction.activity_types) - set(self.activities.types))
+        if unknown:
+            raise ValueError(f"prediction.activity_types: unknown activity types {', '.join(unknown)}")
         return self

@@ -24,6 +24,9 @@ class Match(Strict):
     industries: tuple[str, ...] = ()
     # the lead's utm_source, or its form id when it came without one
     sources: tuple[str, ...] = ()
+    # the predicted likelihood to close at least this (a lead without a
+    # number does not match): e.g. high-probability SQLs to a closers' pool
+    min_probability: float | None = Field(default=None, gt=0, lt=1)
 
 
 class RoutingRule(Strict):

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..mail.message import OutgoingMail
 from ..mail.templates import render_mail
+from ..prediction.explain import likely_to_close
 from ..safe_text import one_line, slack_escaped
 from .assignment import Assignment
 
@@ -41,6 +42,7 @@ def summary(lead: Mapping[str, Any]) -> dict[str, Any]:
         "score": lead.get("score"),
         "temperature": lead.get("temperature"),
         "stage": lead.get("stage"),
+        "likely_to_close": likely_to_close(lead.get("prediction")),
     }
 
 

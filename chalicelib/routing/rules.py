@@ -29,6 +29,8 @@ class LeadFacts:
     company_size: str | None = None
     industry: str | None = None
     source: str | None = None
+    # the predicted likelihood to close (None: no number yet)
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,22 @@ class Target:
 DEFAULT_OWNER = "default owner"
 
 
-def lead_facts(profile: Mapping[str, Any], attribution: Mapping[str, Any], form_id: str | None) -> LeadFacts:
+def lead_facts(
+    profile: Mapping[str, Any],
+    attribution: Mapping[str, Any],
+    form_id: str | None,
+    prediction: Mapping[str, Any] | None = None,
+) -> LeadFacts:
     def text(value):
         return value if isinstance(value, str) and value else None
 
+    probability = (prediction or {}).get("probability")
     return LeadFacts(
         country=text(profile.get("country")),
         company_size=text(profile.get("company_size")),
         industry=text(profile.get("industry")),
         source=text(attribution.get("utm_source")) or text(form_id),
+        probability=float(probability) if isinstance(probability, (int, float)) else None,
     )
 
 
@@ -63,7 +72,8 @@ def _holds(match: Match, facts: LeadFacts) -> bool:
         (match.industries, facts.industry),
         (match.sources, facts.source),
     )
-    return all(not wanted or value in wanted for wanted, value in pairs)
+    likely = match.min_probability is None or (facts.probability or 0) >= match.min_probability
+    return likely and all(not wanted or value in wanted for wanted, value in pairs)
 
 
 def pool_for(facts: LeadFacts, routing: Routing) -> str | None:

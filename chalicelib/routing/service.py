@@ -96,7 +96,9 @@ class Router:
     def _assign(self, lead: dict[str, Any], key: str) -> tuple[Assignment, Rep | None]:
         now = self._clock.now()
         at = iso(now)
-        facts = lead_facts(lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"))
+        facts = lead_facts(
+            lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"), lead.get("prediction")
+        )
         reps = self._store.reps()
         for target in targets(reps, facts, self._routing, now):
             a = _first(
@@ -313,7 +315,9 @@ class Router:
             raise NoEligibleRep("lead gone")
         now = self._clock.now()
         at = iso(now)
-        facts = lead_facts(lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"))
+        facts = lead_facts(
+            lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"), lead.get("prediction")
+        )
         escalate = a.reassignments >= self._routing.sla.max_reassignments
         exclude = frozenset(a.tried) | {a.rep_id}
         reps = self._store.reps()
@@ -371,7 +375,9 @@ class Router:
         if lead is None:
             return False
         at = iso(now)
-        facts = lead_facts(lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"))
+        facts = lead_facts(
+            lead.get("profile") or {}, lead.get("attribution") or {}, lead.get("form_id"), lead.get("prediction")
+        )
         for target in targets(reps, facts, self._routing, now, frozenset(a.tried)):
             new = taken_up(a, target.rep.rep_id, target.how, at, self._sla_due(now, target.is_default_owner))
             event = a.event(at, "taken up", to=new.rep_id)

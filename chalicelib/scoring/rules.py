@@ -102,11 +102,11 @@ def _matches_one(rule: FitRule, value: Any, in_list: bool) -> bool:
     text = _text(value)
     if rule.contains is not None:
         needles = [_text(n) for n in rule.contains]
-        return text in needles if in_list else any(_has_words(text, n) for n in needles)
+        return text in needles if in_list else any(has_words(text, n) for n in needles)
     return any(_text(n) in text for n in rule.contains_text)
 
 
-def _has_words(text: str, words: str) -> bool:
+def has_words(text: str, words: str) -> bool:
     """`words` in `text` with no letter, digit or underscore joined on either side."""
     return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 

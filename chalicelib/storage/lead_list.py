@@ -1,5 +1,6 @@
 """The admin lead list: one page of a stage's scored leads from the
-`stage_score` index, best score first."""
+`stage_score` index, best score first, or from the `stage_probability`
+index, most likely to close first."""
 
 from __future__ import annotations
 
@@ -8,13 +9,20 @@ from typing import Any
 from .leads import plain
 from .models import LIST_ATTRIBUTES, LeadItem
 
+ORDERS = ("score", "probability")
 
-def leads_in_stage(stage: str, limit: int, start_key: dict | None) -> tuple[list[dict[str, Any]], dict | None]:
+
+def leads_in_stage(
+    stage: str, limit: int, start_key: dict | None, by: str = "score"
+) -> tuple[list[dict[str, Any]], dict | None]:
     """(leads, the key to continue from, or None on the last page)."""
-    result = LeadItem.stage_index.query(
-        stage, scan_index_forward=False, limit=limit, last_evaluated_key=start_key, page_size=limit
-    )
-    return [list_row(item) for item in result], result.last_evaluated_key
+    index = LeadItem.probability_index if by == "probability" else LeadItem.stage_index
+    result = index.query(stage, scan_index_forward=False, limit=limit, last_evaluated_key=start_key, page_size=limit)
+    with_prediction = by == "probability"
+    rows = [
+        {**list_row(item), **({"prediction": plain(item.prediction)} if with_prediction else {})} for item in result
+    ]
+    return rows, result.last_evaluated_key
 
 
 def list_row(item: LeadItem) -> dict[str, Any]:

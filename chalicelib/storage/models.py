@@ -54,6 +54,15 @@ Reps share one partition (a few hundred at most: listed with one Query). Rep
 items and speed-to-lead day items hold counters only, never a lead id.
 Index `nurture` (sparse, keys only): leads with a nurture mail to come, by
 `nurture_shard` (write-sharded) and `nurture_due`, the moment it may go.
+
+Prediction (chalicelib/prediction, chalicelib/storage/prediction.py):
+| prediction counter | PREDICT#COUNTS      | <fact>#<value>, #TOTAL |
+| counted outcome    | LEAD#<lead_id>      | PREDICT#OUTCOME        |
+| refresh state      | PREDICT#STATE       | REFRESH                |
+Counters hold fact values and numbers, never a lead id. Index
+`prediction_outcomes` (sparse): counted outcomes by `outcome_shard` and
+`outcome_at`, for the weekly rebuild. Index `stage_probability` (sparse on
+`prediction_probability`): the lead list by predicted probability.
 """
 
 from __future__ import annotations
@@ -94,6 +103,7 @@ NURTURE_PREFIX = "NURTURE#"
 WEBHOOK_PREFIX = "HOOK#"
 SENDER_PREFIX = "SENDER#"
 PAUSE_SK = "PAUSE"
+PREDICTION_OUTCOME_SK = "PREDICT#OUTCOME"
 
 
 def lead_pk(lead_id: str) -> str:
@@ -155,6 +165,18 @@ class StageScoreIndex(GlobalSecondaryIndex):
 
     stage = UnicodeAttribute(hash_key=True)
     score = NumberAttribute(range_key=True)
+
+
+class StageProbabilityIndex(GlobalSecondaryIndex):
+    """Predicted leads by stage, most likely to close first (the lead list
+    sorted by probability). Sparse: leads without a number are not in it."""
+
+    class Meta:
+        index_name = "stage_probability"
+        projection = IncludeProjection([*LIST_ATTRIBUTES, "score", "prediction"])
+
+    stage = UnicodeAttribute(hash_key=True)
+    prediction_probability = NumberAttribute(range_key=True)
 
 
 class NurtureIndex(GlobalSecondaryIndex):
@@ -231,6 +253,11 @@ class LeadItem(_Item):
     # the import and line that created or last updated the lead
     # (`<import_id>#<line>#<outcome>`): a replayed row finds its own work
     import_ref = UnicodeAttribute(null=True)
+    # written by the prediction reaction only (chalicelib/prediction): the
+    # prediction shown, and its probability as the sort key of the lead list
+    prediction = MapAttribute(null=True)
+    prediction_probability = NumberAttribute(null=True)
+    probability_index = StageProbabilityIndex()
     version = VersionAttribute()
 
 
@@ -501,3 +528,33 @@ class SendingGuardItem(_Item):
 
     class Meta(_TableMeta):
         pass
+
+
+class OutcomeIndex(GlobalSecondaryIndex):
+    """Every counted outcome, write-sharded: the weekly rebuild reads these
+    and nothing else."""
+
+    class Meta:
+        index_name = "prediction_outcomes"
+        projection = IncludeProjection(["label", "facts"])
+
+    outcome_shard = UnicodeAttribute(hash_key=True)
+    outcome_at = UnicodeAttribute(range_key=True)
+
+
+class PredictionOutcomeItem(_Item):
+    """What a lead's latest closing outcome added to the prediction
+    counters (its class and facts), so that a reversal or an erasure takes
+    away exactly that. Written by chalicelib/storage/prediction.py only."""
+
+    class Meta(_TableMeta):
+        pass
+
+    lead_id = UnicodeAttribute()
+    label = UnicodeAttribute()  # won | lost
+    outcome = UnicodeAttribute()  # as the rep recorded it
+    assignment = UnicodeAttribute()  # the assignment's sort key
+    outcome_at = UnicodeAttribute()
+    facts = MapAttribute(default=dict)
+    outcome_shard = UnicodeAttribute()
+    outcome_index = OutcomeIndex()

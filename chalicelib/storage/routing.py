@@ -59,6 +59,7 @@ _LEAD_NAMES = (
     "score",
     "temperature",
     "score_breakdown",
+    "prediction",
 )
 _LEAD_FIELDS = ", ".join(f"#{n}" for n in _LEAD_NAMES)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..analytics.revenue_service import is_sales_event
 from ..analytics.service import is_transition
+from ..prediction.changes import facts_may_have_changed, outcome_recorded
 from ..storage.models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_SK, STAGE_PREFIX
 from ..storage.reputation import EVENTS_PK
 from .changes import Change
@@ -77,6 +78,13 @@ def reactions(services) -> list[Reaction]:
     def queue_offer(change: Change):
         return f"queued {services.routing_queue.send(change.lead_id, change.new['key'], change.new['offer'])}"
 
+    def count_outcome(change: Change):
+        at = change.new.get("closed_at") or change.new.get("offered_at")
+        return services.predictor.count_outcome(change.lead_id, change.sk, change.new["outcome"], at)
+
+    def predict(change: Change):
+        return services.predictor.refresh(change.lead_id)
+
     def enrol_or_exit(change: Change):
         return services.nurture.reconcile(change.lead_id)
 
@@ -88,6 +96,8 @@ def reactions(services) -> list[Reaction]:
         Reaction("funnel counters", is_transition, services.funnel.count),
         Reaction("revenue counters", is_sales_event, services.revenue.count),
         Reaction("nurture", _nurture_input_changed, enrol_or_exit),
+        Reaction("prediction counters", outcome_recorded, count_outcome),
+        Reaction("prediction", facts_may_have_changed, predict),
         Reaction(
             "integration webhooks to their queue", services.outbound.wants, services.outbound.enqueue, any_item=True
         ),

@@ -56,14 +56,18 @@ def find_leads(services, query: dict | None) -> object:
 
 
 def _leads_in_stage(services, query: dict) -> object:
-    from ..storage.lead_list import leads_in_stage
+    from ..storage.lead_list import ORDERS, leads_in_stage
 
-    stage = query["stage"]
+    stage, by = query["stage"], query.get("sort", "score")
     if stage not in STAGES:
         raise HttpProblem(400, {"stage": f"must be one of {', '.join(STAGES)}"})
-    limit, start = page_request(services, query, _CURSOR, stage)
-    leads, last_key = leads_in_stage(stage, limit, start)
-    cursor = next_cursor(services, _CURSOR, stage, last_key)
+    if by not in ORDERS:
+        raise HttpProblem(400, {"sort": f"must be one of {', '.join(ORDERS)}"})
+    # a cursor belongs to one stage in one order
+    scope = stage if by == "score" else f"{stage}#{by}"
+    limit, start = page_request(services, query, _CURSOR, scope)
+    leads, last_key = leads_in_stage(stage, limit, start, by)
+    cursor = next_cursor(services, _CURSOR, scope, last_key)
     return json_response(200, {"leads": leads, "next_cursor": cursor})
 
 

@@ -28,7 +28,10 @@ def revenue_report(services, query: dict | None) -> Response:
 
 
 def funnel_report(services, query: dict | None) -> Response:
-    return json_response(200, _funnel(services, query))
+    report = _funnel(services, query)
+    # predicted band against how the leads closed in the range (all leads: no filters)
+    calibration = services.predictor.calibration(report["from"], report["to"])
+    return json_response(200, {**report, "prediction_calibration": calibration})
 
 
 def funnel_picture(services, query: dict | None) -> Response:

@@ -115,6 +115,7 @@ def test_funnel_asks_for_the_range_and_filters_and_shows_conversion(fake):
     ]
     fake.on("GET", "/reports/funnel", lambda seen: (200, {"from": "2026-11-01", "to": "2026-11-30", "filters": {},
                                                           "stages": stages, "recycled": 2}))  # fmt: skip
+    fake.on("GET", "/reports/revenue", (200, {}))
 
     result = run(fake, "funnel", "--from", "2026-11-01", "--to", "2026-11-30", "--campaign", "spring")
 
@@ -131,13 +132,15 @@ def test_funnel_asks_for_the_range_and_filters_and_shows_conversion(fake):
 
 def test_funnel_defaults_to_the_last_30_days_and_refuses_a_date_that_is_not_one(fake):
     fake.on("GET", "/reports/funnel", (200, {"stages": []}))
+    fake.on("GET", "/reports/revenue", (200, {}))
 
     result = run(fake, "funnel", "--to", "2026-03-01")
     bad = run(fake, "funnel", "--from", "yesterday")
 
     assert result.exit_code == 0, result.output
     assert fake.requests_to("GET", "/reports/funnel")[0].query == {"from": ["2026-01-31"], "to": ["2026-03-01"]}
-    assert bad.exit_code == 2 and len(fake.seen) == 1
+    assert fake.requests_to("GET", "/reports/revenue")[0].query == {"from": ["2026-01-31"], "to": ["2026-03-01"]}
+    assert bad.exit_code == 2 and len(fake.seen) == 2
 
 
 def test_a_missing_token_is_named_before_anything_is_sent(fake):

@@ -469,6 +469,6 @@ def test_erasing_a_routed_lead_frees_its_reps_capacity_and_leaves_no_assignment(
 
     erased = client.http.delete(f"/leads/{lead_id}", headers=ADMIN)
     assert erased.status_code == 200, erased.body
-    assert erased.json_body["released"] == {"release_for_erasure": 1}
+    assert erased.json_body["released"]["release_for_erasure"] == 1
     assert client.http.get("/reps/ann", headers=ADMIN).json_body["open_assignments"] == 0
     assert client.http.get(f"/assignments/{lead_id}", headers=ADMIN).json_body["assignments"] == []

@@ -56,6 +56,7 @@ def test_a_refused_detail_is_a_400_page_in_the_readers_language_and_changes_noth
     answer = console.post(f"/console/leads/{lead_id}/outcome", fields, csrf=csrf)
     assert answer.status_code == 400
     assert f"<strong>{field}</strong>: " in text(answer) and german in text(answer)
+    assert f'<a href="/console/leads/{lead_id}">Zurück</a>' in text(answer)
     assert stored_items(aws) == before
 
 
@@ -93,6 +94,7 @@ def test_the_reps_view_records_an_opportunitys_expected_value_and_a_lost_reason(
         path + "/outcome", {"lead": first, "outcome": "opportunity", "value": "-5", "currency": "EUR"}, csrf=csrf
     )
     assert refused.status_code == 400 and "<strong>value</strong>" in text(refused)
+    assert f'<a href="{path}">Back</a>' in text(refused)
     assert stored_items(aws) == before
     opportunity = {"lead": first, "outcome": "opportunity", "value": "5000", "currency": "EUR", "note": "call back"}
     assert rep.post(path + "/outcome", opportunity, csrf=csrf).status_code == 303

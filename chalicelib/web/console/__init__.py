@@ -7,7 +7,7 @@ signed link from the rep's mail is the credential."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from ..http import MAX_BODY
 from ..responses import problem
@@ -109,8 +109,10 @@ def _answering_problems(request: Request, view):
         if answer.status == 404:
             return not_found(request)
         errors = worded(answer.errors, request.reader.locale)
+        # a refused form goes back to the page that holds it (the lead's, the rep's)
+        back = f"/console/{request.page}/{quote(request.item, safe='')}" if request.action and request.item else None
         return request.render(
-            answer.status, "message", title=request.t["not_done_title"], intro="", errors=errors, back=None
+            answer.status, "message", title=request.t["not_done_title"], intro="", errors=errors, back=back
         )
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..playbook.outcomes import REASONED, Outcomes
+from ..reasons import Reason
 from ..values import currency_decimals, text_problem
 
 VALUE_FIELDS = ("value", "currency")
@@ -28,6 +29,7 @@ PERIOD_MONTHS = {"monthly": 1, "yearly": 12}
 MAX_DECIMALS = 2
 MAX_VALUE = Decimal("1000000000000")
 MAX_MONTHS = 600
+MAX_NOTE = 500
 
 
 class InvalidDetails(ValueError):
@@ -70,40 +72,41 @@ def outcome_details(outcome: str, fields: Mapping[str, Any], rules: Outcomes) ->
     """The details to keep with an outcome. Raises InvalidDetails."""
     given = _given(fields)
     applies = APPLIES.get(outcome, ())
-    errors = {name: f"does not apply to the outcome {outcome!r}" for name in given if name not in applies}
+    errors = {name: Reason("detail_not_applicable", {"outcome": outcome}) for name in given if name not in applies}
     kept: dict[str, Any] = {}
     if "currency" in given or "value" in given:
         decimals = currency_decimals(given.get("currency"))
         if decimals is None:
-            errors.setdefault("currency", "must be an ISO 4217 code like EUR, given with the value")
+            errors.setdefault("currency", Reason("deal_currency"))
         else:
             places = min(decimals, MAX_DECIMALS)
             amount = _amount(given.get("value"), places)
             if amount is None:
-                errors.setdefault("value", f"must be a positive amount with at most {places} decimals")
+                errors.setdefault("value", Reason("deal_amount", {"places": places}))
             else:
                 kept.update(value=str(amount), currency=given["currency"])
     if "recurring" in given or "expected_months" in given:
         if given.get("recurring") not in PERIOD_MONTHS:
-            errors.setdefault("recurring", f"one of {', '.join(PERIOD_MONTHS)}, given with expected_months")
+            errors.setdefault("recurring", Reason("deal_recurring", {"choices": tuple(PERIOD_MONTHS)}))
         months = _months(given.get("expected_months"))
         if months is None:
-            errors.setdefault("expected_months", f"a whole number of months from 1 to {MAX_MONTHS}")
+            errors.setdefault("expected_months", Reason("deal_months", {"limit": MAX_MONTHS}))
         if "value" not in given:
-            errors.setdefault("value", "a recurring deal needs its value per period")
+            errors.setdefault("value", Reason("deal_recurring_value"))
         if not errors:
             kept.update(recurring=given["recurring"], expected_months=months)
     if "reason" in applies:
         reason = given.get("reason")
         if reason is None and outcome in rules.reason_required:
-            errors["reason"] = f"required for the outcome {outcome!r}: one of {', '.join(rules.reasons)}"
+            errors["reason"] = Reason("outcome_reason_required", {"outcome": outcome, "choices": tuple(rules.reasons)})
         elif reason is not None and reason not in rules.reasons:
-            errors["reason"] = f"one of {', '.join(rules.reasons)}"
+            errors["reason"] = Reason("choice", {"choices": tuple(rules.reasons)})
         elif reason is not None:
             kept["reason"] = reason
     note = fields.get("note")
     if isinstance(note, str) and note:
-        problem = text_problem(note, multiline=True)
+        problem = Reason("max_length", {"limit": MAX_NOTE}) if len(note) > MAX_NOTE else None
+        problem = problem or text_problem(note, multiline=True)
         if problem:
             errors["note"] = problem
         kept["note"] = note

@@ -6,6 +6,7 @@ from __future__ import annotations
 from chalice import Response
 
 from ..analytics.funnel import InvalidRange, parse_range
+from ..reasons import Reason
 from ..reputation.figures import ALL, sequence_scope
 from ..reputation.guard import NotPaused
 from ..values import text_problem
@@ -25,18 +26,23 @@ def report(services, query: dict | None) -> Response:
 def resume(services, raw_body: bytes | None) -> Response:
     """POST /sending/resume {"reason", "sequence"?}: all nurture mail, or one sequence."""
     body = read_json(raw_body)
-    reason, sequence = body.get("reason"), body.get("sequence")
+    return json_response(200, resume_sending(services, body.get("reason"), body.get("sequence")))
+
+
+def resume_sending(services, reason, sequence) -> dict:
+    """The admin's resume (JSON API and console): the resume event. Raises
+    HttpProblem 400 (no reason, unknown sequence), 409 (not paused)."""
     errors = {}
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-        errors["reason"] = "say why, in at most 500 characters"
+        errors["reason"] = Reason("resume_reason", {"limit": 500})
     elif text_problem(reason):
         errors["reason"] = text_problem(reason)
     if sequence is not None and (not isinstance(sequence, str) or sequence not in services.playbook.nurture.sequences):
-        errors["sequence"] = "not a sequence of the playbook"
+        errors["sequence"] = Reason("unknown_sequence")
     if errors:
         raise HttpProblem(400, errors)
     scope = sequence_scope(sequence) if sequence else ALL
     try:
-        return json_response(200, services.sending_guard.resume(scope, reason.strip()))
+        return services.sending_guard.resume(scope, reason.strip())
     except NotPaused:
-        raise HttpProblem(409, {"sequence" if sequence else "sending": "not paused"}) from None
+        raise HttpProblem(409, {"sequence" if sequence else "sending": Reason("not_paused")}) from None

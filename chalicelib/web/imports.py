@@ -39,7 +39,7 @@ def start(services, raw_body: bytes | None) -> object:
     return json_response(201, {"import_id": import_id, "upload_url": url, "expires_at": expires_at})
 
 
-def _job(services, import_id: str):
+def job(services, import_id: str):
     try:
         return services.importer.job(import_id)
     except UnknownImport:
@@ -47,30 +47,34 @@ def _job(services, import_id: str):
 
 
 def show(services, import_id: str) -> object:
-    return json_response(200, view(_job(services, import_id)))
+    return json_response(200, view(job(services, import_id)))
+
+
+def latest_page(services, query: dict) -> dict:
+    """The newest imports first, paged (the JSON list and the console)."""
+    limit, after = page_request(services, query, _LIST_CURSOR, "imports")
+    jobs, last = services.import_store.latest(limit, after)
+    return {"imports": [view(j) for j in jobs], "next_cursor": next_cursor(services, _LIST_CURSOR, "imports", last)}
 
 
 def latest(services, query: dict | None) -> object:
-    limit, after = page_request(services, query or {}, _LIST_CURSOR, "imports")
-    jobs, last = services.import_store.latest(limit, after)
-    return json_response(
-        200,
-        {"imports": [view(job) for job in jobs], "next_cursor": next_cursor(services, _LIST_CURSOR, "imports", last)},
-    )
+    return json_response(200, latest_page(services, query or {}))
+
+
+def error_page(services, import_id: str, query: dict, locale: str) -> dict:
+    """One page of an import's refused rows, worded in the locale."""
+    job(services, import_id)
+    limit, after = page_request(services, query, _CURSOR, import_id)
+    items, last = services.import_store.errors(import_id, limit, after)
+    return {
+        "errors": [
+            {"line": int(i.line), "column": i.column, "message": word(Reason(i.reason, i.values.as_dict()), locale)}
+            for i in items
+        ],
+        "next_cursor": next_cursor(services, _CURSOR, import_id, last),
+    }
 
 
 def errors(services, import_id: str, request) -> object:
-    _job(services, import_id)
-    limit, after = page_request(services, request.query_params or {}, _CURSOR, import_id)
-    items, last = services.import_store.errors(import_id, limit, after)
     locale = accepted_locale(request.headers, MESSAGES, DEFAULT_LOCALE)
-    return json_response(
-        200,
-        {
-            "errors": [
-                {"line": int(i.line), "column": i.column, "message": word(Reason(i.reason, i.values.as_dict()), locale)}
-                for i in items
-            ],
-            "next_cursor": next_cursor(services, _CURSOR, import_id, last),
-        },
-    )
+    return json_response(200, error_page(services, import_id, request.query_params or {}, locale))

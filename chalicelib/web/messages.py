@@ -49,6 +49,18 @@ MESSAGES = {
         "cells": "hat {count} Zellen, die Kopfzeile nur {expected}",
         "consent_given_at": "muss ein Datum oder Zeitpunkt nach ISO 8601 sein, nicht in der Zukunft",
         "ip": "muss eine IP-Adresse sein",
+        # --- sales outcomes (admin API, rep link, console)
+        "detail_not_applicable": "gilt nicht für das Ergebnis {outcome}",
+        "deal_currency": "muss ein ISO-4217-Code wie EUR sein, zusammen mit dem Wert",
+        "deal_amount": "muss ein positiver Betrag mit höchstens {places} Nachkommastellen sein",
+        "deal_recurring": "muss eins von {choices} sein, zusammen mit expected_months",
+        "deal_months": "muss eine ganze Zahl von Monaten von 1 bis {limit} sein",
+        "deal_recurring_value": "ein wiederkehrender Abschluss braucht seinen Wert pro Zeitraum",
+        "outcome_reason_required": "ist für das Ergebnis {outcome} nötig: eins von {choices}",
+        # --- resuming paused sending (admin API, console)
+        "resume_reason": "sagen Sie warum, in höchstens {limit} Zeichen",
+        "unknown_sequence": "ist keine Sequenz des Playbooks",
+        "not_paused": "ist nicht pausiert",
     },
     "en": {
         "unknown_field": "unknown field",
@@ -88,6 +100,18 @@ MESSAGES = {
         "cells": "has {count} cells, the header only {expected}",
         "consent_given_at": "must be an ISO 8601 date or time, not in the future",
         "ip": "must be an IP address",
+        # --- sales outcomes (admin API, rep link, console)
+        "detail_not_applicable": "does not apply to the outcome '{outcome}'",
+        "deal_currency": "must be an ISO 4217 code like EUR, given with the value",
+        "deal_amount": "must be a positive amount with at most {places} decimals",
+        "deal_recurring": "one of {choices}, given with expected_months",
+        "deal_months": "a whole number of months from 1 to {limit}",
+        "deal_recurring_value": "a recurring deal needs its value per period",
+        "outcome_reason_required": "required for the outcome '{outcome}': one of {choices}",
+        # --- resuming paused sending (admin API, console)
+        "resume_reason": "say why, in at most {limit} characters",
+        "unknown_sequence": "not a sequence of the playbook",
+        "not_paused": "not paused",
     },
 }
 LOCALES = tuple(MESSAGES)

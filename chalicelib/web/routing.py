@@ -110,7 +110,7 @@ def admin_act(services, lead_id: str, action: str, raw_body: bytes | None) -> ob
     elif action == "decline":
         a = router.decline(a)
     else:
-        a = router.record_outcome(a, outcome, str(body.get("note", ""))[:500], details=body)
+        a = router.record_outcome(a, outcome, str(body.get("note", "")), details=body)
     return json_response(200, a.view())
 
 
@@ -208,9 +208,7 @@ def act_link(services, token: str, action: str, request) -> object:
             return _page(200, "Declined", "Thanks: the lead goes to the next rep.")
         else:
             fields = {k: v[0] for k, v in parse_qs((raw_body or b"").decode("utf-8", "replace")).items()}
-            a = router.record_outcome(
-                a, fields.get("outcome", ""), fields.get("note", "")[:500], claims, details=fields
-            )
+            a = router.record_outcome(a, fields.get("outcome", ""), fields.get("note", ""), claims, details=fields)
     except Exception as error:
         answer = problem(error)
         if answer is None:

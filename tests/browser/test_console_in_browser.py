@@ -1,7 +1,8 @@
 """The console on the local stack in Debian's chromium, on a 390 px phone:
 sign in, the funnel, the lead list's filter, a lead's score explanation and
-consent, a rep accepting from the "my leads" link in their mail, an outcome
-that moves the stage, a forged post, signing out, and a browser without a
+consent, a rep accepting from the "my leads" link in their mail, a forged post, a
+refused deal value, a won outcome with its value that moves the stage and
+shows in the overview's ROI table, signing out, and a browser without a
 session. Screenshots go under test-artifacts/browser/console-*.png."""
 
 import re
@@ -113,20 +114,38 @@ def test_the_console_in_the_browser(stack, browser, sql):
     assert forged.status == 403
     assert api.lead(email)["profile"]["company"] == "Acme"
 
-    # record an outcome and see the stage change
+    # a refused deal value shows why and changes nothing
     page.reload()
     page.select_option("#outcome", "won")
+    page.fill("#outcome-value", "12.345")
+    page.fill("#outcome-currency", "EUR")
+    page.click("#outcome-form button[type=submit]")
+    assert "at most 2 decimals" in page.locator("ul.errors").inner_text()
+    shot("7-outcome-refused")
+
+    # record a won outcome with its value, see the stage change and the deal in the ROI table
+    page.goto(f"{stack.api}/console/leads/{lead_id}")
+    page.select_option("#outcome", "won")
+    page.fill("#outcome-value", "1200")
+    page.fill("#outcome-currency", "EUR")
+    shot("8-outcome-with-value")
     page.click("#outcome-form button[type=submit]")
     page.wait_for_url(f"{stack.api}/console/leads/{lead_id}")
     assert page.locator("#stage strong").inner_text() == "customer"
-    shot("7-outcome-recorded")
+    api.drain()  # the stream counts the deal for the revenue report
+    page.goto(f"{stack.api}/console/overview")
+    total = page.locator("#roi-table tr[data-channel=total]").inner_text().split("\t")
+    assert total[:4] == ["All channels", "EUR", "1200.0", "1"], total
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.locator("#roi").scroll_into_view_if_needed()
+    shot("9-overview-roi")
 
     # sign out: the page's session cookie no longer opens anything
     page.click("#logout")
     page.wait_for_url(f"{stack.api}/console/login")
     page.goto(f"{stack.api}/console/leads")
     page.wait_for_url(f"{stack.api}/console/login")
-    shot("8-signed-out")
+    shot("10-signed-out")
     context.close()
 
     # a second browser without a session is sent to sign in
@@ -134,5 +153,5 @@ def test_the_console_in_the_browser(stack, browser, sql):
     other = stranger.new_page()
     other.goto(f"{stack.api}/console/leads/{lead_id}")
     other.wait_for_url(f"{stack.api}/console/login")
-    shot("9-no-session-desktop", other)
+    shot("11-no-session-desktop", other)
     stranger.close()

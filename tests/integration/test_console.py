@@ -223,12 +223,19 @@ def test_erasure_needs_the_typed_address(client, console, stream, mailbox, aws):
     assert lead_page(console, lead_id).status_code == 404
 
 
-def test_accepting_then_recording_won_moves_the_lead_to_customer(client, console, stream, mailbox, queue):
+@pytest.fixture
+def accepted(client, console, stream, mailbox, queue):
+    """An SQL accepted by a rep through the console, and its lead page's CSRF token."""
     put_rep(client, "ada")
     lead_id = sql_lead(client, stream, mailbox, "sql@acme.example")
     queue.pump()
     csrf = csrf_of(lead_page(console, lead_id))
     assert console.post(f"/console/assignments/{lead_id}/accept", csrf=csrf).status_code == 303
+    return lead_id, csrf
+
+
+def test_accepting_then_recording_won_moves_the_lead_to_customer(client, console, stream, accepted):
+    lead_id, csrf = accepted
     assert f'<a href="/console/leads/{lead_id}">' in text(console.get("/console/reps"))
     answer = console.post(f"/console/leads/{lead_id}/outcome", {"outcome": "won", "note": "signed"}, csrf=csrf)
     assert answer.status_code == 303
@@ -321,8 +328,9 @@ def test_each_page_reads_a_bounded_number_of_items(client, console, stream, mail
     assert "newest 100 activities" in page and page.count("<strong>activities</strong>") == 100
     # one index page (25) at most
     assert costs["/console/leads"] <= 1 + 25
-    # day counters (funnel and speed, 30 days each) and two short attention lists
-    assert costs["/console/overview"] <= 1 + 30 + 30 + 2 * 25
+    # day counters (funnel, speed and revenue, 30 days each), two short attention lists, and the
+    # sending state: the reputation day items of the 30 days and of the guard's 7-day window, the guard item
+    assert costs["/console/overview"] <= 1 + 30 + 30 + 2 * 25 + 30 + (30 + 7 + 1)
     assert costs["/console/playbook"] == 1
 
 

@@ -75,6 +75,7 @@ def pages(client, stream, mailbox):
         "/console/reps",
         "/console/reps/ada",
         "/console/playbook",
+        "/console/imports",
         "/console/nothing",
     ):
         shown[path] = text(browser.get(path))

@@ -7,7 +7,7 @@ signed link from the rep's mail is the credential."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from ..http import MAX_BODY
 from ..responses import problem
@@ -39,6 +39,10 @@ class Request:
 
     def field(self, name: str, default: str = "") -> str:
         return (self.form.get(name) or [default])[0]
+
+    def fields(self) -> dict[str, str]:
+        """Each form field's first value, as the rep-link form hands them on."""
+        return {name: values[0] for name, values in self.form.items()}
 
     def render(self, status: int, template: str, *cookies: str, **context):
         return page(self.reader, status, template, cookies, session=self.session, **context)
@@ -105,8 +109,10 @@ def _answering_problems(request: Request, view):
         if answer.status == 404:
             return not_found(request)
         errors = worded(answer.errors, request.reader.locale)
+        # a refused form goes back to the page that holds it (the lead's, the rep's)
+        back = f"/console/{request.page}/{quote(request.item, safe='')}" if request.action and request.item else None
         return request.render(
-            answer.status, "message", title=request.t["not_done_title"], intro="", errors=errors, back=None
+            answer.status, "message", title=request.t["not_done_title"], intro="", errors=errors, back=back
         )
 
 

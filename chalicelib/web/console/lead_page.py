@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from ...clock import iso
+from ...routing.assignment import OUTCOMES
+from ...routing.deal import MAX_NOTE, PERIOD_MONTHS
 from ...storage.errors import UnknownLead
 from ...storage.leads import plain
 from .render import see_other
@@ -47,6 +49,16 @@ def consent_evidence(view: dict[str, Any]) -> list[dict[str, Any]]:
         sent = [m for m in mails if (m.get("requested_at") or "") >= consent["given_at"] and m.get("sent_at")]
         evidence.append({**consent, "opt_in_mail": sent[0] if sent else None})
     return evidence
+
+
+def outcome_form(services) -> dict[str, Any]:
+    """What the outcome form offers (the lead page's and the rep's view)."""
+    return {
+        "outcomes": list(OUTCOMES),
+        "reasons": list(services.playbook.outcomes.reasons),
+        "periods": list(PERIOD_MONTHS),
+        "note_limit": MAX_NOTE,
+    }
 
 
 def _lead(request, lead_id: str):
@@ -88,8 +100,10 @@ def edit_profile(request, lead_id: str):
 
 
 def record_outcome(request, lead_id: str):
-    router = request.services.router
-    router.record_outcome(router.current(lead_id), request.field("outcome"), request.field("note")[:500])
+    """The deal's value or the reason ride along as the admin API's details;
+    a refused detail raises before anything is written."""
+    router, outcome = request.services.router, request.field("outcome")
+    router.record_outcome(router.current(lead_id, outcome), outcome, request.field("note"), details=request.fields())
     return see_other(_lead_url(lead_id))
 
 

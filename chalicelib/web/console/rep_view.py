@@ -6,10 +6,11 @@ only on those: accept, decline, record the outcome."""
 
 from __future__ import annotations
 
-from ...routing.assignment import OPEN, OUTCOMES
+from ...routing.assignment import OPEN
 from ...routing.notify import summary
 from ...tokens import InvalidToken
 from ..http import HttpProblem
+from .lead_page import outcome_form
 from .render import see_other
 from .session import link_csrf, link_csrf_ok
 
@@ -41,7 +42,12 @@ def handle(request):
     if request.method == "GET" and request.action is None:
         held = _held(services, rep_id)
         return request.render(
-            200, "my_leads", held=held, outcomes=list(OUTCOMES), csrf=link_csrf(services.signer, token), token=token
+            200,
+            "my_leads",
+            held=held,
+            csrf=link_csrf(services.signer, token),
+            token=token,
+            **outcome_form(services),
         )
     if request.method != "POST" or request.action not in ("accept", "decline", "outcome"):
         raise HttpProblem(404, {"path": "no such page"})
@@ -65,4 +71,4 @@ def _act(services, rep_id: str, request) -> None:
     elif request.action == "decline":
         router.decline(a, claims)
     else:
-        router.record_outcome(a, request.field("outcome"), request.field("note")[:500], claims)
+        router.record_outcome(a, request.field("outcome"), request.field("note"), claims, details=request.fields())

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from email_validator import EmailNotValidError
 
-from ...routing.assignment import OPEN, OUTCOMES
+from ...routing.assignment import OPEN
 from ...scoring.stages import STAGES
 from ...storage.routing import ATTENTION
 from ..admin import lead_with_timeline
@@ -33,6 +33,7 @@ def _csrf(request) -> str:
 def overview(request):
     from ...analytics.svg import WIDTH, funnel_bars, funnel_height
     from ...routing.speed import report as speed_report
+    from .sending import sending_state
 
     services = request.services
     today = services.clock.now().date()
@@ -41,6 +42,7 @@ def overview(request):
     speed = speed_report(
         services.routing_store.day_counters(first.isoformat(), today.isoformat()), first.isoformat(), today.isoformat()
     )
+    revenue = services.revenue.report({"from": first.isoformat(), "to": today.isoformat()})
     waiting = {}
     if request.session.may("admin"):
         waiting = {status: services.routing_store.needing_attention(status, 25)[0] for status in ATTENTION}
@@ -52,7 +54,20 @@ def overview(request):
         chart={"width": WIDTH, "height": funnel_height(len(funnel["stages"]))},
         speed=speed,
         waiting=waiting,
+        revenue=revenue,
+        channels=_channels(revenue),
+        sending_days=FUNNEL_DAYS,
+        sending=sending_state(services.deliverability.report(first, today)),
+        csrf=_csrf(request),
     )
+
+
+def _channels(revenue: dict) -> list[tuple[str, str, list]]:
+    """(kind, name, money rows) of every channel with money, all first."""
+    channels = [("total", "", revenue["total"]["money"])]
+    channels += [("source", c["source"], c["money"]) for c in revenue["by_source"]]
+    channels += [("campaign", c["campaign"], c["money"]) for c in revenue["by_campaign"]]
+    return [channel for channel in channels if channel[2]]
 
 
 # --- leads ------------------------------------------------------------------------------
@@ -115,7 +130,7 @@ def _find_by_email(request, email: str):
 def _lead_page(request, lead_id: str, status: int = 200, errors: dict | None = None):
     from ...storage.lead_page import partition_with_recent_activities
     from .charts import score_bars
-    from .lead_page import consent_evidence, stage_history
+    from .lead_page import consent_evidence, outcome_form, stage_history
 
     view = lead_with_timeline(
         request.services, lead_id, lambda lead: partition_with_recent_activities(lead, TIMELINE_ACTIVITIES)
@@ -137,7 +152,7 @@ def _lead_page(request, lead_id: str, status: int = 200, errors: dict | None = N
         timeline=list(reversed(view["timeline"])),
         activities_cut=len(view["activities"]) >= TIMELINE_ACTIVITIES,
         open_assignment=open_assignment,
-        outcomes=list(OUTCOMES),
+        **outcome_form(request.services),
         activity_types=sorted(
             n for n, kind in request.services.playbook.activities.types.items() if "server" in kind.sources
         ),
@@ -188,6 +203,20 @@ def rep_change(request):
     return save_rep(request, request.item or "")
 
 
+# --- sending ---------------------------------------------------------------------------------
+def sending(request):
+    from .sending import resume
+
+    return resume(request)
+
+
+# --- imports --------------------------------------------------------------------------------
+def imports(request):
+    from .imports_page import imports
+
+    return imports(request)
+
+
 # --- playbook --------------------------------------------------------------------------------
 def playbook(request):
     book = request.services.playbook
@@ -212,4 +241,6 @@ PAGES: dict[tuple[str, str], Any] = {
     ("reps", "GET"): reps,
     ("reps", "POST"): rep_change,
     ("playbook", "GET"): playbook,
+    ("sending", "POST"): sending,
+    ("imports", "GET"): imports,
 }

@@ -74,18 +74,18 @@ def crowded(stack):
     return api, email, lead_id, finished_import(api)
 
 
-def fits(page, name: str) -> None:
+def fits(page, name: str, shown: str = "") -> None:
+    """The page shows `shown` (a stretching value) and does not scroll sideways."""
+    assert shown in page.locator("main").inner_text(), name
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"console-phone-{name}.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], (name, width, page.evaluate(OVERFLOWING))
 
 
-def test_every_console_page_fits_a_390_px_phone(stack, browser, crowded):
+def test_every_console_page_fits_a_390_px_phone_in_both_languages(stack, browser, crowded):
     api, email, lead_id, import_id = crowded
-    rep_id = requests.get(f"{api.url}/assignments/{lead_id}", headers=api.admin, timeout=10).json()["assignments"][0][
-        "rep_id"
-    ]
+    [offer] = requests.get(f"{api.url}/assignments/{lead_id}", headers=api.admin, timeout=10).json()["assignments"]
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
 
@@ -96,28 +96,31 @@ def test_every_console_page_fits_a_390_px_phone(stack, browser, crowded):
     page.wait_for_url(f"{stack.api}/console/overview")
 
     pages = {
-        "overview": "/console/overview",
-        "leads": "/console/leads",
-        "lead": f"/console/leads/{lead_id}",
-        "assignments": "/console/assignments",
-        "reps": "/console/reps",
-        "rep": f"/console/reps/{rep_id}",
-        "playbook": "/console/playbook",
-        "imports": "/console/imports",
-        "import": f"/console/imports/{import_id}",
+        "overview": ("/console/overview", ""),
+        "leads": ("/console/leads?stage=sql", f"Acme-{UNBROKEN}"),
+        "lead": (f"/console/leads/{lead_id}", f"0: {UNBROKEN}"),
+        "assignments": ("/console/assignments", ""),
+        "reps": ("/console/reps", lead_id),
+        "rep": (f"/console/reps/{offer['rep_id']}", ""),
+        "playbook": ("/console/playbook", ""),
+        "imports": ("/console/imports", ""),
+        "import": (f"/console/imports/{import_id}", UNBROKEN),
     }
-    for name, path in pages.items():
-        assert page.goto(f"{stack.api}{path}").status == 200, path
-        fits(page, name)
-    # the stretching values were on the pages that had to fit
+    for lang in ("en", "de"):
+        for name, (path, shown) in pages.items():
+            joined = "&" if "?" in path else "?"
+            assert page.goto(f"{stack.api}{path}{joined}lang={lang}").status == 200, path
+            assert page.evaluate("document.documentElement.lang") == lang, path
+            fits(page, f"{name}-{lang}", shown)
+    # the lead page held the long name, address and many activities
     page.goto(f"{stack.api}/console/leads/{lead_id}")
-    assert page.locator("ol.timeline li").count() >= 18 and UNBROKEN in page.locator("h1").inner_text()
-    assert f"0: {UNBROKEN}" in page.locator("ol.timeline").inner_text() and email in page.locator("main").inner_text()
+    assert UNBROKEN in page.locator("h1").inner_text() and email in page.locator("main").inner_text()
+    assert page.locator("ol.timeline li").count() >= 18
     context.close()
 
     rep = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     mine = rep.new_page()
     assert mine.goto(my_leads_link(api)).status == 200
     assert mine.locator(f"section.held[data-lead='{lead_id}']").count() == 1
-    fits(mine, "my-leads")
+    fits(mine, "my-leads", email)
     rep.close()

@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..clock import epoch, iso
+from ..reasons import Reason
 from ..scoring.stages import InvalidOutcome, stage_by_sales_outcome
 from ..storage.routing import AlreadyAssigned, RepUnavailable, StaleAssignment
 from ..tokens import InvalidToken
@@ -290,7 +291,7 @@ class Router:
         """`details`: the deal's value or the reason (routing.deal). Raises
         InvalidOutcome, InvalidDetails, NotAccepted, OfferNotCurrent."""
         if outcome not in OUTCOMES:
-            raise InvalidOutcome(f"unknown outcome {outcome!r}; one of {', '.join(OUTCOMES)}")
+            raise InvalidOutcome(Reason("unknown_outcome", {"outcome": outcome, "choices": tuple(OUTCOMES)}))
         kept = outcome_details(outcome, {**(details or {}), "note": note}, self._outcomes)
         self._check(a, claims)
         reverses = reverses_win(a, outcome)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..playbook.scoring import Stages
+from ..reasons import Reason
 from .rules import Activity, Score
 
 STAGES = ("subscriber", "lead", "mql", "sql", "opportunity", "customer")
@@ -32,7 +33,7 @@ SALES_OUTCOMES = {
 
 
 class InvalidOutcome(ValueError):
-    pass
+    """`args[0]` is the Reason, for the reader's language."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ def stage_by_scoring(current: str, result: Score, hand_raiser: Activity | None, 
 def stage_by_sales_outcome(current: str, outcome: str, note: str = "") -> StageChange:
     """The one way past sql (or back to nurture). Raises InvalidOutcome."""
     if outcome not in SALES_OUTCOMES:
-        raise InvalidOutcome(f"unknown outcome {outcome!r}; one of {', '.join(SALES_OUTCOMES)}")
+        raise InvalidOutcome(Reason("unknown_outcome", {"outcome": outcome, "choices": tuple(SALES_OUTCOMES)}))
     applies_to, target = SALES_OUTCOMES[outcome]
     if current not in applies_to:
-        raise InvalidOutcome(f"outcome {outcome!r} does not apply to a lead in stage {current!r}")
+        raise InvalidOutcome(Reason("outcome_not_applicable", {"outcome": outcome, "stage": current}))
     return StageChange(current, target, f"sales outcome {outcome}" + (f": {note}" if note else ""))

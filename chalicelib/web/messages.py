@@ -61,6 +61,11 @@ MESSAGES = {
         "resume_reason": "sagen Sie warum, in höchstens {limit} Zeichen",
         "unknown_sequence": "ist keine Sequenz des Playbooks",
         "not_paused": "ist nicht pausiert",
+        # --- a rep's answer to an offer (rep link, admin API, console)
+        "offer_not_current": "dieses Angebot wurde inzwischen beantwortet, neu zugewiesen oder geschlossen",
+        "not_accepted": "nehmen Sie den Lead an, bevor Sie ein Ergebnis erfassen",
+        "unknown_outcome": "unbekanntes Ergebnis '{outcome}'; eins von {choices}",
+        "outcome_not_applicable": "das Ergebnis '{outcome}' gilt nicht für einen Lead in der Phase '{stage}'",
     },
     "en": {
         "unknown_field": "unknown field",
@@ -112,6 +117,11 @@ MESSAGES = {
         "resume_reason": "say why, in at most {limit} characters",
         "unknown_sequence": "not a sequence of the playbook",
         "not_paused": "not paused",
+        # --- a rep's answer to an offer (rep link, admin API, console)
+        "offer_not_current": "this offer was answered, reassigned or closed meanwhile",
+        "not_accepted": "accept the lead before recording an outcome",
+        "unknown_outcome": "unknown outcome '{outcome}'; one of {choices}",
+        "outcome_not_applicable": "outcome '{outcome}' does not apply to a lead in stage '{stage}'",
     },
 }
 LOCALES = tuple(MESSAGES)

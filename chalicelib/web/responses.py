@@ -92,9 +92,9 @@ def _answers() -> dict:
         UnknownRep: lambda e: (404, {"rep_id": "no such rep"}),
         RepBusy: lambda e: (409, {"rep_id": "the rep has open assignments; close or reassign them first"}),
         NoOpenAssignment: lambda e: (404, {"lead_id": "the lead has no open assignment"}),
-        OfferNotCurrent: lambda e: (409, {"assignment": "this offer was answered, reassigned or closed meanwhile"}),
-        NotAccepted: lambda e: (409, {"assignment": "accept the lead before recording an outcome"}),
-        InvalidOutcome: lambda e: (400, {"outcome": str(e)}),
+        OfferNotCurrent: lambda e: (409, {"assignment": Reason("offer_not_current")}),
+        NotAccepted: lambda e: (409, {"assignment": Reason("not_accepted")}),
+        InvalidOutcome: lambda e: (400, {"outcome": e.args[0]}),
         InvalidDetails: lambda e: (400, e.errors),
         UnknownDelivery: lambda e: (404, {"delivery_id": "no such webhook delivery"}),
         NotFailed: lambda e: (

@@ -115,11 +115,12 @@ def admin_act(services, lead_id: str, action: str, raw_body: bytes | None) -> ob
 
 
 # --- the rep's signed links -----------------------------------------------------------
-def _page(status: int, title: str, message: str, locale: str = "en", **context) -> object:
+def _page(status: int, locale: str, title: str, message: str, headers=None, **context) -> object:
     context.setdefault("lead", None)
     for name in ("form", "action_url", "outcome_url"):
         context.setdefault(name, None)
     context.setdefault("reasons", ())
+    context.setdefault("refusals", ())
     return html_response(
         status,
         render_page(
@@ -131,72 +132,81 @@ def _page(status: int, title: str, message: str, locale: str = "en", **context) 
             periods=list(PERIOD_MONTHS),
             **context,
         ),
+        headers,
     )
 
 
 def _offer(services, token: str, action: str, headers):
-    # no rep is known yet: the reader's language decides these pages
+    """(assignment, claims, locale, None) or a refusal page as the last item.
+    The rep's own language once the link names a rep; before that, and for a
+    rep deleted meanwhile, the reader's."""
     locale = reader_locale(headers)
     t = TEXTS[locale]
     if action not in ACTIONS:
-        return None, None, _page(404, t["link_invalid_title"], t["link_invalid_intro"], locale)
+        return None, None, locale, _page(404, locale, t["link_invalid_title"], t["link_invalid_intro"])
     try:
         a, claims = services.router.offer_from_link(token)
     except (InvalidToken, KeyError):
-        return None, None, _page(404, t["link_invalid_title"], t["link_invalid_intro"], locale)
+        return None, None, locale, _page(404, locale, t["link_invalid_title"], t["link_invalid_intro"])
+    rep = services.routing_store.rep(claims["r"])
+    locale = rep.locale if rep else locale
     if a is None:
-        return None, None, _page(404, t["rep_lead_gone_title"], t["rep_lead_gone_intro"], locale)
-    return a, claims, None
+        t = TEXTS[locale]
+        return None, None, locale, _page(404, locale, t["rep_lead_gone_title"], t["rep_lead_gone_intro"])
+    return a, claims, locale, None
 
 
-def _state_page(services, token: str, a, claims, action: str, lead: dict | None) -> object:
+def _outcome_form(services, token: str, lead: dict | None) -> dict:
+    return {
+        "lead": summary(lead) if lead else None,
+        "form": "outcome",
+        "action_url": f"{services.settings.public_url}/rep/{token}/outcome",
+        "reasons": services.playbook.outcomes.reasons,
+    }
+
+
+def _state_page(services, token: str, a, claims, action: str, lead: dict | None, locale: str) -> object:
+    t = TEXTS[locale]
     base = f"{services.settings.public_url}/rep/{token}"
     shown = summary(lead) if lead else None
     mine = a.offer == claims["o"] and a.rep_id == claims["r"]
     if not mine:
-        return _page(409, "No longer yours", "This lead was reassigned or answered meanwhile.", lead=None)
+        return _page(409, locale, t["rep_not_yours_title"], t["rep_not_yours_intro"])
     if a.status == OFFERED and action in ("accept", "decline"):
-        return _page(
-            200,
-            f"{action.capitalize()} this lead?",
-            "The lead is waiting for you.",
-            lead=shown,
-            form=action,
-            action_url=f"{base}/{action}",
-        )
+        title = t[f"rep_{action}_title"]
+        return _page(200, locale, title, t["rep_waiting"], lead=shown, form=action, action_url=f"{base}/{action}")
     if a.status == ACCEPTED:
         if action == "outcome":
-            return _page(
-                200,
-                "Record the outcome",
-                f"You accepted this lead at {a.accepted_at}.",
-                lead=shown,
-                form="outcome",
-                action_url=f"{base}/outcome",
-                reasons=services.playbook.outcomes.reasons,
-            )
-        return _page(
-            200,
-            "Accepted",
-            f"You accepted this lead at {a.accepted_at}. Call now.",
-            lead=shown,
-            outcome_url=f"{base}/outcome",
-        )
+            intro = t["rep_outcome_intro"].format(at=a.accepted_at)
+            return _page(200, locale, t["rep_outcome_title"], intro, **_outcome_form(services, token, lead))
+        intro = t["rep_accepted_intro"].format(at=a.accepted_at)
+        return _page(200, locale, t["rep_accepted_title"], intro, lead=shown, outcome_url=f"{base}/outcome")
     if a.status == OFFERED:
-        return _page(409, "Not accepted yet", "Accept the lead before recording an outcome.", lead=shown)
-    return _page(200, "Closed", f"This lead's outcome: {a.outcome}.", lead=None)
+        return _page(409, locale, t["rep_not_accepted_title"], t["rep_not_accepted_intro"], lead=shown)
+    return _page(200, locale, t["rep_closed_title"], t["rep_closed_intro"].format(outcome=a.outcome))
+
+
+def _refused(services, token: str, a, action: str, answer: HttpProblem, locale: str) -> object:
+    """What was refused, field by field in the rep's words; a refused outcome
+    shows its form again so the rep can put it right."""
+    t = TEXTS[locale]
+    refusals = [(t.get(f"rep_field_{name}", name), word(reason, locale)) for name, reason in answer.errors.items()]
+    again = {}
+    if action == "outcome" and answer.status == 400:
+        again = _outcome_form(services, token, services.routing_store.lead(a.lead_id))
+    return _page(answer.status, locale, t["rep_refused_title"], "", answer.headers, refusals=refusals, **again)
 
 
 def show_link(services, token: str, action: str, request) -> object:
-    a, claims, failed = _offer(services, token, action, request.headers)
+    a, claims, locale, failed = _offer(services, token, action, request.headers)
     if failed:
         return failed
-    return _state_page(services, token, a, claims, action, services.routing_store.lead(a.lead_id))
+    return _state_page(services, token, a, claims, action, services.routing_store.lead(a.lead_id), locale)
 
 
 def act_link(services, token: str, action: str, request) -> object:
     raw_body = request.raw_body
-    a, claims, failed = _offer(services, token, action, request.headers)
+    a, claims, locale, failed = _offer(services, token, action, request.headers)
     if failed:
         return failed
     router = services.router
@@ -205,7 +215,8 @@ def act_link(services, token: str, action: str, request) -> object:
             a = router.accept(a, claims)
         elif action == "decline":
             router.decline(a, claims)
-            return _page(200, "Declined", "Thanks: the lead goes to the next rep.")
+            t = TEXTS[locale]
+            return _page(200, locale, t["rep_declined_title"], t["rep_declined_intro"])
         else:
             fields = {k: v[0] for k, v in parse_qs((raw_body or b"").decode("utf-8", "replace")).items()}
             a = router.record_outcome(a, fields.get("outcome", ""), fields.get("note", ""), claims, details=fields)
@@ -213,8 +224,8 @@ def act_link(services, token: str, action: str, request) -> object:
         answer = problem(error)
         if answer is None:
             raise
-        return _page(answer.status, "Not done", word(next(iter(answer.errors.values())), "en"))
-    return _state_page(services, token, a, claims, action, services.routing_store.lead(a.lead_id))
+        return _refused(services, token, a, action, answer, locale)
+    return _state_page(services, token, a, claims, action, services.routing_store.lead(a.lead_id), locale)
 
 
 # --- report -------------------------------------------------------------------------

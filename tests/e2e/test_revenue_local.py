@@ -27,11 +27,12 @@ def test_a_deal_won_through_the_rep_form_shows_in_the_revenue_report(api):
     form = requests.get(rep_link(mail, "outcome"), timeout=10)
     assert form.status_code == 200 and 'name="recurring"' in form.text and 'value="competitor"' in form.text
 
-    # a refused detail changes nothing, and says why
+    # a refused detail changes nothing, and says why in the demo DACH rep's German
     refused = requests.post(
         rep_link(mail, "outcome"), data={"outcome": "won", "value": "12.345", "currency": "EUR"}, timeout=10
     )
-    assert refused.status_code == 400 and "decimals" in refused.text
+    assert refused.status_code == 400 and '<html lang="de">' in refused.text
+    assert "<strong>Wert</strong>: muss ein positiver Betrag mit höchstens 2 Nachkommastellen sein" in refused.text
     assert requests.post(f"{api.url}/_local/clock", json={"advance_seconds": 60}, timeout=10).ok
     won = requests.post(
         rep_link(mail, "outcome"),

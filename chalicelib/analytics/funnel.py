@@ -15,6 +15,8 @@ counter holds:
   from per-day histograms to within about 12 %.
 - `by#source#<value>#<stage>` / `by#campaign#<value>#<stage>`: entries
   broken down by source and campaign, for the report's breakdowns.
+- `out#unsubscribed` / `out#suppressed`: leads that unsubscribed or were
+  suppressed (hard bounce, complaint) that day.
 
 Conversion from one stage to the next is a flow rate: entries into the next
 stage over entries into this one within the range (not a cohort).
@@ -44,6 +46,8 @@ BUCKET_BASE = 1.25
 # the stages cost is reported for ("cost per lead / MQL / SQL")
 COSTED = ("lead", "mql", "sql")
 MAX_VALUE = 100
+# the activity types that stop a lead's mail, counted as `out#<type>`
+OPT_OUTS = ("unsubscribed", "suppressed")
 
 
 class InvalidRange(ValueError):
@@ -102,9 +106,18 @@ def increments(transition: Transition) -> dict[str, dict[str, int]]:
         added[f"in#{RECYCLED}"] = 1
     if transition.from_stage is not None and transition.seconds_in_from is not None:
         added[f"t#{transition.from_stage}#{bucket(transition.seconds_in_from)}"] = 1
-    dims = [(d, transition.attribution[d]) for d in DIMENSIONS]
-    keys = [counter_key(dict(chosen)) for size in range(len(dims) + 1) for chosen in combinations(dims, size)]
-    return {key: dict(added) for key in keys}
+    return {key: dict(added) for key in counter_keys(transition.attribution)}
+
+
+def counter_keys(attribution: Mapping[str, str]) -> list[str]:
+    """Every filter combination a lead with this attribution counts under."""
+    dims = [(d, attribution[d]) for d in DIMENSIONS]
+    return [counter_key(dict(chosen)) for size in range(len(dims) + 1) for chosen in combinations(dims, size)]
+
+
+def opt_out_increments(kind: str, attribution: Mapping[str, str]) -> dict[str, dict[str, int]]:
+    """Counter key -> attribute -> amount to ADD, for one lead opting out."""
+    return {key: {f"out#{kind}": 1} for key in counter_keys(attribution)}
 
 
 def day_of(at: datetime) -> str:
@@ -128,7 +141,7 @@ def _merge(counters: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     total: dict[str, int] = {}
     for counter in counters:
         for name, value in counter.items():
-            if name.startswith(("in#", "t#", "by#")):
+            if name.startswith(("in#", "t#", "by#", "out#")):
                 total[name] = total.get(name, 0) + int(value)
     return total
 
@@ -230,6 +243,7 @@ def report(
         "filters": dict(filters),
         "stages": stages,
         "recycled": merged.get(f"in#{RECYCLED}", 0),
+        "opted_out": {kind: merged.get(f"out#{kind}", 0) for kind in OPT_OUTS},
         "by_source": [
             {"source": label, "entered": counts} for label, counts in sorted(_breakdown(merged, "source").items())
         ],

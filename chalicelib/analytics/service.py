@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from ..storage.models import LEAD_SK, STAGE_PREFIX
+from ..storage.models import ACTIVITY_PREFIX, LEAD_SK, STAGE_PREFIX
 from . import funnel
 
 # set on the item a transition came from once it is counted
 STAGE_MARKER = "counted_at"
 SIGNUP_MARKER = "funnel_counted_at"
+OPT_OUT_MARKER = "opt_out_counted_at"
 
 
 def is_transition(change) -> bool:
@@ -24,6 +25,16 @@ def is_transition(change) -> bool:
         change.sk == LEAD_SK
         and change.new is not None
         and (change.old or {}).get("created_at") != change.new.get("created_at")
+    )
+
+
+def is_opt_out(change) -> bool:
+    """A lead unsubscribed or was suppressed: the store writes the status or
+    flag and an activity saying so in one transaction, only on the change,
+    so the activity's INSERT is the one fact to count (the marker this
+    count sets is a MODIFY, never counted again)."""
+    return (
+        change.event == "INSERT" and change.sk.startswith(ACTIVITY_PREFIX) and change.new.get("type") in funnel.OPT_OUTS
     )
 
 
@@ -74,6 +85,18 @@ class Funnel:
             change.pk, change.sk, marker, guard, funnel.day_of(transition.at), funnel.increments(transition)
         )
         return f"counted {transition.from_stage} -> {transition.to_stage}" if counted else "counted before or gone"
+
+    def count_opt_out(self, change) -> str:
+        """Count one unsubscribe or suppression (the stream reaction) on the
+        day it happened; idempotent."""
+        new = change.new
+        lead = self._store.lead_facts(new["lead_id"])
+        if lead is None:
+            return "lead gone"
+        kind, day = new["type"], funnel.day_of(datetime.fromisoformat(new["at"]))
+        increments = funnel.opt_out_increments(kind, lead_attribution(lead))
+        counted = self._store.count(change.pk, change.sk, OPT_OUT_MARKER, {}, day, increments)
+        return f"counted {kind}" if counted else "counted before or gone"
 
     def _entered_at(self, lead_id: str, stage: str, before: str, created_at: str | None) -> str | None:
         """When the lead last entered `stage` before `before`."""

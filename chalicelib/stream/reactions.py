@@ -4,7 +4,7 @@ the consumer's own writes by looking only at the changes it is for."""
 from __future__ import annotations
 
 from ..analytics.revenue_service import is_sales_event
-from ..analytics.service import is_transition
+from ..analytics.service import is_opt_out, is_transition
 from ..prediction.changes import facts_may_have_changed, outcome_recorded
 from ..storage.models import ACTIVITY_PREFIX, ASSIGNMENT_PREFIX, LEAD_SK, STAGE_PREFIX
 from ..storage.reputation import EVENTS_PK
@@ -94,6 +94,7 @@ def reactions(services) -> list[Reaction]:
         Reaction("sql to routing queue", _became_sql, queue_sql),
         Reaction("new offer to routing queue", _offered_anew, queue_offer),
         Reaction("funnel counters", is_transition, services.funnel.count),
+        Reaction("opt-out counters", is_opt_out, services.funnel.count_opt_out),
         Reaction("revenue counters", is_sales_event, services.revenue.count),
         Reaction("nurture", _nurture_input_changed, enrol_or_exit),
         Reaction("prediction counters", outcome_recorded, count_outcome),

@@ -13,6 +13,12 @@ import requests
 pytestmark = pytest.mark.e2e
 
 
+def opted_out(api, day):
+    params = {"from": day.isoformat(), "to": day.isoformat()}
+    answer = requests.get(f"{api.url}/reports/funnel", params=params, headers=api.admin, timeout=10)
+    return answer.json()["opted_out"]
+
+
 def test_a_confirmed_lead_gets_the_welcome_mail_with_working_tracked_and_unsubscribe_links(api):
     email = f"nurture-{uuid.uuid4().hex[:8]}@example.com"
     assert api.submit(email, first_name="Ann").status_code == 202
@@ -43,6 +49,8 @@ def test_a_confirmed_lead_gets_the_welcome_mail_with_working_tracked_and_unsubsc
     assert click.status_code == 302 and click.headers["Location"].startswith("https://www.leadflow.example/")
     assert "<img" not in mail["html"]  # no open pixel as shipped (nurture.open_pixel)
 
+    day = datetime.fromisoformat(requests.get(f"{api.url}/_local/clock", timeout=10).json()["now"]).date()
+    before = opted_out(api, day)
     one_click = requests.post(
         unsubscribe,
         data="List-Unsubscribe=One-Click",
@@ -54,4 +62,6 @@ def test_a_confirmed_lead_gets_the_welcome_mail_with_working_tracked_and_unsubsc
     api.drain()
     lead = api.lead(email)
     assert lead["status"] == "unsubscribed" and "nurture_due" not in lead
+    # counted on the funnel's day item of the unsubscribe, once
+    assert opted_out(api, day) == {**before, "unsubscribed": before["unsubscribed"] + 1}
     assert [a["type"] for a in lead["activities"]].count("email_click") == 1

@@ -79,9 +79,14 @@ def test_the_overview_shows_the_pause_with_its_figures_and_the_mail_counts(clien
     assert 'action="/console/sending/resume"' in pause and '<label for="resume-reason-1">' in pause
     counts = re.search(r'<dl class="facts" id="mail-counts">.*?</dl>', html, re.S).group(0)
     assert "<dt>Hard bounces</dt><dd>3</dd>" in counts and "<dt>Sends</dt><dd>7</dd>" in counts
-    assert "Unsubscribes and the size of the suppression list are not counted" in html
+    assert "Unsubscribed and suppressed count leads, once each, on the day it happened" in html
     found = outline(html)
     assert found.controls and all(c.get("id") in found.label_for for c in found.controls)
+
+    stream.pump()  # the bounced leads' suppression reaches the counters
+    counts = re.search(r'<dl class="facts" id="mail-counts">.*?</dl>', text(console.get("/console/overview")), re.S)
+    assert '<dt>Suppressed (hard bounce, complaint)</dt><dd id="suppressed-count">3</dd>' in counts.group(0)
+    assert '<dt>Unsubscribed</dt><dd id="unsubscribed-count">0</dd>' in counts.group(0)
 
 
 def test_resuming_from_the_console_needs_the_csrf_token_and_a_reason_then_resumes(

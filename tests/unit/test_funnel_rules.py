@@ -10,7 +10,9 @@ from chalicelib.analytics.funnel import (
     counter_key,
     increments,
     median_seconds,
+    opt_out_increments,
     parse_range,
+    report,
 )
 
 AT = datetime(2026, 11, 23, tzinfo=UTC)
@@ -67,3 +69,11 @@ def test_spend_is_prorated_over_the_report_range_per_currency():
 def test_bad_ranges_are_refused(start, end):
     with pytest.raises(InvalidRange):
         parse_range(start, end)
+
+
+def test_an_opt_out_adds_one_to_its_kind_under_every_combination_and_the_report_sums_the_days():
+    added = opt_out_increments("suppressed", ATTRIBUTION)
+    assert len(added) == 8 and all(counter == {"out#suppressed": 1} for counter in added.values())
+    days = [{"out#unsubscribed": 2, "out#suppressed": 1}, {"out#unsubscribed": 1}]
+    summed = report(days, [], date(2026, 11, 1), date(2026, 11, 2), {})
+    assert summed["opted_out"] == {"unsubscribed": 3, "suppressed": 1}

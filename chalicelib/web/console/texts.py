@@ -202,8 +202,10 @@ TEXTS = {
         "guard_window": "The guard's window {start} to {end}",
         "too_few_sends": "too few sends to judge",
         "mail_counts_title": "Mail of the last {days} days",
-        "mail_counts_note": "Each hard bounce and complaint suppresses its address. Unsubscribes and the size of "
-        "the suppression list are not counted anywhere; showing them would take a table scan, so they are not shown.",
+        "unsubscribed": "Unsubscribed",
+        "suppressed": "Suppressed (hard bounce, complaint)",
+        "mail_counts_note": "Each hard bounce and complaint suppresses its address. Unsubscribed and suppressed "
+        "count leads, once each, on the day it happened; the size of the whole suppression list is not counted.",
     },
     "de": {
         "console": "Leadflow-Konsole",
@@ -405,7 +407,9 @@ TEXTS = {
         "guard_window": "Fenster des Wächters {start} bis {end}",
         "too_few_sends": "zu wenige Sendungen für ein Urteil",
         "mail_counts_title": "Mails der letzten {days} Tage",
-        "mail_counts_note": "Jeder harte Bounce und jede Beschwerde sperrt die Adresse. Abmeldungen und die Größe "
-        "der Sperrliste werden nirgends gezählt; sie zu zeigen hieße, die Tabelle zu durchsuchen, daher fehlen sie.",
+        "unsubscribed": "Abgemeldet",
+        "suppressed": "Gesperrt (harter Bounce, Beschwerde)",
+        "mail_counts_note": "Jeder harte Bounce und jede Beschwerde sperrt die Adresse. Abgemeldet und gesperrt "
+        "zählen Leads, jeden einmal, am Tag des Geschehens; die Größe der ganzen Sperrliste wird nicht gezählt.",
     },
 }

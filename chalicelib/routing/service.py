@@ -41,7 +41,7 @@ from .assignment import (
     unassigned,
 )
 from .deal import outcome_details
-from .errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent
+from .errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent, RepRefused
 from .notify import Links, manager_mail, rep_mail, unassigned_mail, webhook_payload
 from .reps import Rep
 from .rules import lead_facts, targets, why_nobody
@@ -277,6 +277,45 @@ class Router:
                 return self._unassign(a, "declined", str(nobody))
         except StaleAssignment:
             raise OfferNotCurrent() from None
+
+    def reassign(self, a: Assignment, rep_id: str, note: str = "") -> Assignment:
+        """A manager hands the lead to a chosen rep (on behalf of the one who
+        holds it, or for an unassigned lead). Twice is once: a retry finds it
+        already offered to that rep. Raises RepRefused, OfferNotCurrent."""
+        if a.rep_id == rep_id and a.status in OPEN:
+            return a
+        if a.status not in (*OPEN, UNASSIGNED):
+            raise OfferNotCurrent()
+        rep = self._store.rep(rep_id)
+        self._refuse(rep, rep_id)
+        now = self._clock.now()
+        at = iso(now)
+        new = replace(
+            reoffered(a, rep_id, "manager", "admin", at, self._sla_due(now, False)),
+            status=OFFERED,
+            unassigned_at=None,
+            unassigned_reason=None,
+        )
+        counters = unassigned_counters(a.unassigned_at, at) if a.status == UNASSIGNED else None
+        event = a.event(at, "reassigned", reason="admin", to=rep_id, note=note)
+        try:
+            self._store.reoffer(a, new, True, event, counters)
+        except RepUnavailable:
+            self._refuse(self._store.rep(rep_id), rep_id)
+            raise RepRefused(Reason("rep_at_capacity", {"rep_id": rep_id})) from None
+        except StaleAssignment:
+            raise OfferNotCurrent() from None
+        return new
+
+    @staticmethod
+    def _refuse(rep: Rep | None, rep_id: str) -> None:
+        """Raises RepRefused when the rep cannot take one more lead now."""
+        if rep is None:
+            raise RepRefused(Reason("unknown_rep", {"rep_id": rep_id}))
+        if rep.out_of_office:
+            raise RepRefused(Reason("rep_out_of_office", {"rep_id": rep_id}))
+        if rep.capacity_left <= 0:
+            raise RepRefused(Reason("rep_at_capacity", {"rep_id": rep_id}))
 
     def _unassign(self, a: Assignment, reason: str, why: str) -> Assignment:
         """Raises StaleAssignment."""

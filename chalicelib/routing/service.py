@@ -236,11 +236,13 @@ class Router:
         claims = self._signer.verify(token, LINK_PURPOSE, self._clock.now())
         return self._store.assignment(claims["l"], claims["k"]), claims
 
-    def current(self, lead_id: str, outcome: str = "") -> Assignment:
-        """The lead's open assignment; for a recycle with none open, the last
-        one closed as won (taking the win back). Raises NoOpenAssignment."""
+    def current(self, lead_id: str, outcome: str = "", unassigned_too: bool = False) -> Assignment:
+        """The lead's open assignment (or unassigned one, for a manager to
+        reassign); for a recycle with none open, the last one closed as won
+        (taking the win back). Raises NoOpenAssignment."""
         found = self._store.assignments(lead_id)
-        open_ = [a for a in found if a.status in OPEN] or [a for a in found if reverses_win(a, outcome)]
+        wanted = (*OPEN, UNASSIGNED) if unassigned_too else OPEN
+        open_ = [a for a in found if a.status in wanted] or [a for a in found if reverses_win(a, outcome)]
         if not open_:
             raise NoOpenAssignment(lead_id)
         return open_[-1]

@@ -107,7 +107,7 @@ def admin_act(services, lead_id: str, action: str, raw_body: bytes | None) -> ob
     body = read_json(raw_body)
     router = services.router
     outcome = str(body.get("outcome", "")) if action == "outcome" else ""
-    a = router.current(lead_id, outcome)
+    a = router.current(lead_id, outcome, unassigned_too=action == "reassign")
     if action == "accept":
         a = router.accept(a)
     elif action == "decline":

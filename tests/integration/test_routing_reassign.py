@@ -3,8 +3,12 @@ capacity moves once, the new rep is mailed once (also under retries), and a
 rep who cannot take it is refused with nothing changed."""
 
 import json
+from html import unescape
+
+import pytest
 
 from .conftest import ADMIN
+from .console_client import Console, csrf_of, text
 from .test_routing_flow import JSON_ADMIN, assignments, put_rep, queue, rep_mails, sql_lead  # noqa: F401
 
 
@@ -73,3 +77,49 @@ def test_an_unknown_rep_is_400_and_a_full_or_absent_rep_is_409_and_nothing_chang
     assert absent.status_code == 409 and "out of office" in absent.json_body["errors"]["rep_id"]
     assert assignments(client, lead_id) == before
     assert open_counts(client) == counts
+
+
+@pytest.fixture
+def console(client):
+    console = Console(client)
+    console.sign_in()
+    return console
+
+
+def test_the_console_form_hands_an_unassigned_lead_to_the_chosen_rep_and_a_forged_post_changes_nothing(
+    client, stream, mailbox, queue, console
+):
+    lead_id = sql_lead(client, stream, mailbox, "nobody-took-it@acme.example")
+    queue.pump()  # no rep yet: unassigned
+    put_rep(client, "eve", territories=["AT"], locale="de")
+    page = console.get("/console/assignments")
+    assert f'action="/console/assignments/{lead_id}/reassign"' in text(page)
+    assert '<option value="eve">Eve (5)</option>' in text(page)
+
+    forged = console.post(f"/console/assignments/{lead_id}/reassign", {"rep_id": "eve", "reason": "x"})
+    assert forged.status_code == 403
+    assert assignments(client, lead_id)[0]["status"] == "unassigned"
+
+    done = console.post(
+        f"/console/assignments/{lead_id}/reassign", {"rep_id": "eve", "reason": "she knows AT"}, csrf=csrf_of(page)
+    )
+    stream.pump()
+    queue.pump()
+
+    assert done.status_code == 303
+    [a] = assignments(client, lead_id)
+    assert (a["status"], a["rep_id"], a["reason"]) == ("offered", "eve", "admin")
+    assert open_counts(client) == {"eve": 1}
+    assert len(rep_mails(mailbox, "eve")) == 1
+
+
+def test_the_console_says_why_a_chosen_rep_is_refused(client, stream, mailbox, queue, console):
+    lead_id = sql_lead(client, stream, mailbox, "still-nobody@acme.example")
+    queue.pump()
+    put_rep(client, "fay", territories=["AT"], out_of_office=True)
+    page = console.get("/console/assignments")
+
+    refused = console.post(f"/console/assignments/{lead_id}/reassign", {"rep_id": "fay"}, csrf=csrf_of(page))
+
+    assert refused.status_code == 409 and "'fay' is out of office" in unescape(text(refused))
+    assert assignments(client, lead_id)[0]["status"] == "unassigned"

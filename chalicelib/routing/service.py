@@ -295,6 +295,7 @@ class Router:
         new = replace(
             reoffered(a, rep_id, "manager", "admin", at, self._sla_due(now, False)),
             status=OFFERED,
+            accepted_at=None,  # the new rep has yet to accept
             unassigned_at=None,
             unassigned_reason=None,
         )

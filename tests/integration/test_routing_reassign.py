@@ -79,6 +79,19 @@ def test_an_unknown_rep_is_400_and_a_full_or_absent_rep_is_409_and_nothing_chang
     assert open_counts(client) == counts
 
 
+def test_a_lead_the_old_rep_accepted_is_offered_afresh_to_the_chosen_rep(client, stream, mailbox, queue):
+    [lead_id] = routed_to_ann(client, stream, mailbox, queue, "accepted-then-moved@acme.example")
+    accept = client.http.post(f"/assignments/{lead_id}/accept", headers=JSON_ADMIN, body="{}")
+    assert accept.json_body["status"] == "accepted"
+
+    moved = reassign(client, lead_id, rep_id="bob")
+
+    assert (moved.json_body["status"], moved.json_body["accepted_at"]) == ("offered", None)
+    [a] = assignments(client, lead_id)
+    assert (a["status"], a["rep_id"], a["accepted_at"]) == ("offered", "bob", None)
+    assert open_counts(client) == {"ann": 0, "bob": 1}
+
+
 @pytest.fixture
 def console(client):
     console = Console(client)

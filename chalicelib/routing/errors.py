@@ -14,3 +14,12 @@ class OfferNotCurrent(Exception):
 
 class NotAccepted(Exception):
     """An outcome needs the assignment accepted first."""
+
+
+class RepRefused(Exception):
+    """A manager's chosen rep cannot take the lead: `reason` is a catalogue
+    Reason (unknown_rep, rep_out_of_office, rep_at_capacity)."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason

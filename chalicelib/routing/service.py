@@ -41,7 +41,7 @@ from .assignment import (
     unassigned,
 )
 from .deal import outcome_details
-from .errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent
+from .errors import NoEligibleRep, NoOpenAssignment, NotAccepted, OfferNotCurrent, RepRefused
 from .notify import Links, manager_mail, rep_mail, unassigned_mail, webhook_payload
 from .reps import Rep
 from .rules import lead_facts, targets, why_nobody
@@ -236,11 +236,13 @@ class Router:
         claims = self._signer.verify(token, LINK_PURPOSE, self._clock.now())
         return self._store.assignment(claims["l"], claims["k"]), claims
 
-    def current(self, lead_id: str, outcome: str = "") -> Assignment:
-        """The lead's open assignment; for a recycle with none open, the last
-        one closed as won (taking the win back). Raises NoOpenAssignment."""
+    def current(self, lead_id: str, outcome: str = "", unassigned_too: bool = False) -> Assignment:
+        """The lead's open assignment (or unassigned one, for a manager to
+        reassign); for a recycle with none open, the last one closed as won
+        (taking the win back). Raises NoOpenAssignment."""
         found = self._store.assignments(lead_id)
-        open_ = [a for a in found if a.status in OPEN] or [a for a in found if reverses_win(a, outcome)]
+        wanted = (*OPEN, UNASSIGNED) if unassigned_too else OPEN
+        open_ = [a for a in found if a.status in wanted] or [a for a in found if reverses_win(a, outcome)]
         if not open_:
             raise NoOpenAssignment(lead_id)
         return open_[-1]
@@ -277,6 +279,46 @@ class Router:
                 return self._unassign(a, "declined", str(nobody))
         except StaleAssignment:
             raise OfferNotCurrent() from None
+
+    def reassign(self, a: Assignment, rep_id: str, note: str = "") -> Assignment:
+        """A manager hands the lead to a chosen rep (on behalf of the one who
+        holds it, or for an unassigned lead). Twice is once: a retry finds it
+        already offered to that rep. Raises RepRefused, OfferNotCurrent."""
+        if a.rep_id == rep_id and a.status in OPEN:
+            return a
+        if a.status not in (*OPEN, UNASSIGNED):
+            raise OfferNotCurrent()
+        rep = self._store.rep(rep_id)
+        self._refuse(rep, rep_id)
+        now = self._clock.now()
+        at = iso(now)
+        new = replace(
+            reoffered(a, rep_id, "manager", "admin", at, self._sla_due(now, False)),
+            status=OFFERED,
+            accepted_at=None,  # the new rep has yet to accept
+            unassigned_at=None,
+            unassigned_reason=None,
+        )
+        counters = unassigned_counters(a.unassigned_at, at) if a.status == UNASSIGNED else None
+        event = a.event(at, "reassigned", reason="admin", to=rep_id, note=note)
+        try:
+            self._store.reoffer(a, new, True, event, counters)
+        except RepUnavailable:
+            self._refuse(self._store.rep(rep_id), rep_id)
+            raise RepRefused(Reason("rep_at_capacity", {"rep_id": rep_id})) from None
+        except StaleAssignment:
+            raise OfferNotCurrent() from None
+        return new
+
+    @staticmethod
+    def _refuse(rep: Rep | None, rep_id: str) -> None:
+        """Raises RepRefused when the rep cannot take one more lead now."""
+        if rep is None:
+            raise RepRefused(Reason("unknown_rep", {"rep_id": rep_id}))
+        if rep.out_of_office:
+            raise RepRefused(Reason("rep_out_of_office", {"rep_id": rep_id}))
+        if rep.capacity_left <= 0:
+            raise RepRefused(Reason("rep_at_capacity", {"rep_id": rep_id}))
 
     def _unassign(self, a: Assignment, reason: str, why: str) -> Assignment:
         """Raises StaleAssignment."""

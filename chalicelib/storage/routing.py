@@ -242,7 +242,17 @@ def _index_fields(a: Assignment) -> tuple[dict[str, Any], list[str]]:
 def _offer_fields(a: Assignment) -> tuple[dict[str, Any], list[str]]:
     """What changes with the hands an assignment is in."""
     sets, removes = _index_fields(a)
-    fields = ("status", "rep_id", "how", "reason", "offer", "offered_at", "reassignments", "unassigned_at")
+    fields = (
+        "status",
+        "rep_id",
+        "how",
+        "reason",
+        "offer",
+        "offered_at",
+        "reassignments",
+        "accepted_at",
+        "unassigned_at",
+    )
     for name in (*fields, "unassigned_reason"):
         value = getattr(a, name)
         if value is None:

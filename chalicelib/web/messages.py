@@ -66,6 +66,10 @@ MESSAGES = {
         "not_accepted": "nehmen Sie den Lead an, bevor Sie ein Ergebnis erfassen",
         "unknown_outcome": "unbekanntes Ergebnis '{outcome}'; eins von {choices}",
         "outcome_not_applicable": "das Ergebnis '{outcome}' gilt nicht für einen Lead in der Phase '{stage}'",
+        # --- a manager reassigns to a chosen rep
+        "unknown_rep": "keinen Vertriebsmitarbeiter '{rep_id}' gefunden",
+        "rep_out_of_office": "'{rep_id}' ist abwesend",
+        "rep_at_capacity": "'{rep_id}' hat keine freie Kapazität",
     },
     "en": {
         "unknown_field": "unknown field",
@@ -122,6 +126,10 @@ MESSAGES = {
         "not_accepted": "accept the lead before recording an outcome",
         "unknown_outcome": "unknown outcome '{outcome}'; one of {choices}",
         "outcome_not_applicable": "outcome '{outcome}' does not apply to a lead in stage '{stage}'",
+        # --- a manager reassigns to a chosen rep
+        "unknown_rep": "no rep '{rep_id}'",
+        "rep_out_of_office": "'{rep_id}' is out of office",
+        "rep_at_capacity": "'{rep_id}' has no capacity left",
     },
 }
 LOCALES = tuple(MESSAGES)

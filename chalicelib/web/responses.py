@@ -74,7 +74,7 @@ def _answers() -> dict:
     from ..capture.validation import InvalidSubmission
     from ..integrations.deliveries import NotFailed, UnknownDelivery
     from ..routing.deal import InvalidDetails
-    from ..routing.errors import NoOpenAssignment, NotAccepted, OfferNotCurrent
+    from ..routing.errors import NoOpenAssignment, NotAccepted, OfferNotCurrent, RepRefused
     from ..scoring.stages import InvalidOutcome
     from ..storage.errors import UnknownLead, VersionConflict
     from ..storage.routing import RepBusy, UnknownRep
@@ -94,6 +94,7 @@ def _answers() -> dict:
         NoOpenAssignment: lambda e: (404, {"lead_id": "the lead has no open assignment"}),
         OfferNotCurrent: lambda e: (409, {"assignment": Reason("offer_not_current")}),
         NotAccepted: lambda e: (409, {"assignment": Reason("not_accepted")}),
+        RepRefused: lambda e: (400 if e.reason.key == "unknown_rep" else 409, {"rep_id": e.reason}),
         InvalidOutcome: lambda e: (400, {"outcome": e.args[0]}),
         InvalidDetails: lambda e: (400, e.errors),
         UnknownDelivery: lambda e: (404, {"delivery_id": "no such webhook delivery"}),

@@ -98,17 +98,22 @@ def needing_attention(services, query: dict | None) -> object:
     return json_response(200, {"assignments": views, "next_cursor": next_cursor(services, _CURSOR, status, last_key)})
 
 
+ADMIN_ACTIONS = (*ACTIONS, "reassign")  # a manager's choice of rep; never a rep's link
+
+
 def admin_act(services, lead_id: str, action: str, raw_body: bytes | None) -> object:
-    if action not in ACTIONS:
-        raise HttpProblem(404, {"action": f"one of {', '.join(ACTIONS)}"})
+    if action not in ADMIN_ACTIONS:
+        raise HttpProblem(404, {"action": f"one of {', '.join(ADMIN_ACTIONS)}"})
     body = read_json(raw_body)
     router = services.router
     outcome = str(body.get("outcome", "")) if action == "outcome" else ""
-    a = router.current(lead_id, outcome)
+    a = router.current(lead_id, outcome, unassigned_too=action == "reassign")
     if action == "accept":
         a = router.accept(a)
     elif action == "decline":
         a = router.decline(a)
+    elif action == "reassign":
+        a = router.reassign(a, str(body.get("rep_id", "")), str(body.get("reason", "")))
     else:
         a = router.record_outcome(a, outcome, str(body.get("note", "")), details=body)
     return json_response(200, a.view())

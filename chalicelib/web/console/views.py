@@ -184,6 +184,9 @@ def assignment_action(request):
     if request.action in ("accept", "decline"):
         current = router.current(lead_id)
         (router.accept if request.action == "accept" else router.decline)(current)
+    elif request.action == "reassign":
+        current = router.current(lead_id, unassigned_too=True)
+        router.reassign(current, request.field("rep_id"), request.field("reason"))
     else:
         raise HttpProblem(404, {"path": "no such action"})
     back = request.field("back")

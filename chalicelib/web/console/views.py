@@ -101,7 +101,8 @@ def _lead_list(request):
     else:
         found, last_key = leads_in_stage(stage, limit, start)
     cursor = next_cursor(services, _LEADS_CURSOR, scope, last_key)
-    more = "?" + urlencode({"stage": stage, **filters, "cursor": cursor}) if cursor else None
+    kept = {"stage": stage, **filters, **({"limit": query["limit"]} if query.get("limit") else {})}
+    more = "?" + urlencode({**kept, "cursor": cursor}) if cursor else None
     chosen = {"stage": stage, "temperature": "", "source": "", "campaign": "", **filters, "email": ""}
     return _list_page(request, found, chosen, more)
 

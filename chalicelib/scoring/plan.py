@@ -29,6 +29,7 @@ class ScoredLead:
     scored: Mapping[str, Any] | None = None
     rescore_at: str | None = None
     recycled_at: str | None = None
+    last_activity_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class ScoreWrite:
     # the next rescore (None: leave the rescore index)
     rescore_at: str | None = None
     recycled_at: str | None = None
+    # the newest activity's time (None: leave it as it is)
+    last_activity_at: str | None = None
 
 
 def stored_form(result: Score) -> dict[str, Any]:
@@ -81,9 +84,13 @@ def plan_rescore(
     hand_raiser = first_hand_raiser(counted, playbook.activities.hand_raisers())
     change = stage_by_scoring(lead.stage, qualifying, hand_raiser, scoring.stages)
     rescore_at = iso(result.changes_at) if result.changes_at else None
-    if change is None and lead.scored == stored_form(result) and lead.rescore_at == rescore_at:
+    newest = iso(max(a.at for a in activities)) if activities else None
+    last_activity_at = newest if newest and newest != lead.last_activity_at else None
+    if change is None and lead.scored == stored_form(result) and lead.rescore_at == rescore_at and not last_activity_at:
         return None
-    return ScoreWrite(at=iso(now), score=result, stage_change=change, rescore_at=rescore_at)
+    return ScoreWrite(
+        at=iso(now), score=result, stage_change=change, rescore_at=rescore_at, last_activity_at=last_activity_at
+    )
 
 
 def plan_sales_outcome(lead: ScoredLead, outcome: str, note: str, now: datetime) -> ScoreWrite:

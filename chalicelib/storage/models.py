@@ -37,7 +37,7 @@ Funnel counters and spend (chalicelib/storage/funnel.py) name no lead.
 Suppression partitions are keyed by a keyed hash of the address (not the
 lead id), so they outlive the lead's erasure and hold no personal data.
 
-Index `stage_score` (sparse on score): scored leads by stage and score,
+Index `stage_score_activity` (sparse on score): scored leads by stage and score,
 for the admin lead list.
 
 Index `rescore` (sparse, keys only): leads whose rounded score decay will
@@ -151,16 +151,29 @@ class RescoreIndex(GlobalSecondaryIndex):
     rescore_at = UnicodeAttribute(range_key=True)
 
 
-# what the admin lead list shows (the index holds only these)
-LIST_ATTRIBUTES = ["lead_id", "email", "status", "temperature", "form_id", "profile", "created_at", "updated_at"]
+# what the lead list by probability shows (that deployed index holds only these)
+PROBABILITY_LIST_ATTRIBUTES = [
+    "lead_id",
+    "email",
+    "status",
+    "temperature",
+    "form_id",
+    "profile",
+    "created_at",
+    "updated_at",
+]
+# what the admin lead list shows and filters on (the stage index holds only these)
+LIST_ATTRIBUTES = [*PROBABILITY_LIST_ATTRIBUTES, "attribution", "last_activity_at"]
 
 
 class StageScoreIndex(GlobalSecondaryIndex):
     """Scored leads by stage, best score first (the admin lead list).
-    Sparse on `score`: unconfirmed signups are never scored, so not listed."""
+    Sparse on `score`: unconfirmed signups are never scored, so not listed.
+    A projection cannot change on a deployed index: a new one replaced
+    `stage_score` when attribution and last activity joined it."""
 
     class Meta:
-        index_name = "stage_score"
+        index_name = "stage_score_activity"
         projection = IncludeProjection(LIST_ATTRIBUTES)
 
     stage = UnicodeAttribute(hash_key=True)
@@ -173,7 +186,7 @@ class StageProbabilityIndex(GlobalSecondaryIndex):
 
     class Meta:
         index_name = "stage_probability"
-        projection = IncludeProjection([*LIST_ATTRIBUTES, "score", "prediction"])
+        projection = IncludeProjection([*PROBABILITY_LIST_ATTRIBUTES, "score", "prediction"])
 
     stage = UnicodeAttribute(hash_key=True)
     prediction_probability = NumberAttribute(range_key=True)
@@ -233,6 +246,8 @@ class LeadItem(_Item):
     temperature = UnicodeAttribute(null=True)  # cold | warm | hot
     score_breakdown = ListAttribute(of=ContributionMap, null=True)
     scored_at = UnicodeAttribute(null=True)
+    # the newest activity's time, kept by the scoring reaction (the lead list)
+    last_activity_at = UnicodeAttribute(null=True)
     # when sales last recycled the lead to nurture: only later activity
     # qualifies it again
     recycled_at = UnicodeAttribute(null=True)

@@ -70,6 +70,7 @@ class ScoreStore:
             scored=_scored(item),
             rescore_at=item.rescore_at,
             recycled_at=item.recycled_at,
+            last_activity_at=item.last_activity_at,
         )
 
     def activities(self, lead_id: str, since: datetime, data_keys: tuple[str, ...] = ()) -> list[Activity]:
@@ -114,6 +115,8 @@ class ScoreStore:
             actions += [LeadItem.rescore_shard.remove(), LeadItem.rescore_at.remove()]
         if write.recycled_at:
             actions.append(LeadItem.recycled_at.set(write.recycled_at))
+        if write.last_activity_at:
+            actions.append(LeadItem.last_activity_at.set(write.last_activity_at))
         change = write.stage_change
         lead_item = LeadItem(pk, LEAD_SK, version=lead.version)  # the version read: the write's condition
         if change is None:

@@ -56,17 +56,24 @@ def find_leads(services, query: dict | None) -> object:
 
 
 def _leads_in_stage(services, query: dict) -> object:
-    from ..storage.lead_list import ORDERS, leads_in_stage
+    from ..storage.lead_list import ORDERS, leads_in_stage, leads_in_stage_filtered
+    from .lead_filters import list_filters
 
     stage, by = query["stage"], query.get("sort", "score")
     if stage not in STAGES:
         raise HttpProblem(400, {"stage": f"must be one of {', '.join(STAGES)}"})
     if by not in ORDERS:
         raise HttpProblem(400, {"sort": f"must be one of {', '.join(ORDERS)}"})
-    # a cursor belongs to one stage in one order
-    scope = stage if by == "score" else f"{stage}#{by}"
+    filters = list_filters(query)
+    if filters and by != "score":
+        raise HttpProblem(400, {"sort": "the filters apply to the list by score only"})
+    # a cursor belongs to one stage in one order with one set of filters
+    scope = "#".join([stage, *([by] if by != "score" else []), *(f"{k}={v}" for k, v in sorted(filters.items()))])
     limit, start = page_request(services, query, _CURSOR, scope)
-    leads, last_key = leads_in_stage(stage, limit, start, by)
+    if filters:
+        leads, last_key = leads_in_stage_filtered(stage, filters, limit, start)
+    else:
+        leads, last_key = leads_in_stage(stage, limit, start, by)
     cursor = next_cursor(services, _CURSOR, scope, last_key)
     return json_response(200, {"leads": leads, "next_cursor": cursor})
 

@@ -1,13 +1,15 @@
 """The scoring function and the stage rule on plain data."""
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chalicelib.clock import iso
 from chalicelib.playbook import PlaybookError, load_playbook, parse_playbook
-from chalicelib.scoring.plan import ScoredLead, plan_rescore
+from chalicelib.scoring.plan import ScoredLead, plan_rescore, stored_form
 from chalicelib.scoring.rules import Activity, score, scoring_profile
 from chalicelib.scoring.stages import (
     STAGES,
@@ -378,3 +380,23 @@ form_posts = st.lists(
 def test_property_no_form_posts_move_a_stage_whatever_else_happened(profile, trusted, posts, stage):
     lead = lead_in(stage, profile)
     assert planned_stage(lead, trusted + posts) == planned_stage(lead, trusted)
+
+
+def test_a_rescore_keeps_the_newest_activity_time_even_when_the_score_stays():
+    activities = [act("webinar_attended", 60, source="server"), act("pricing_page_view", 5, source="web")]
+    first = plan_rescore(lead_in("lead"), activities, PLAYBOOK, NOW)
+    assert first.last_activity_at == iso(NOW - timedelta(minutes=5))
+    scored = dataclasses.replace(
+        lead_in("lead"),
+        stage=first.stage_change.to_stage if first.stage_change else "lead",
+        scored=stored_form(first.score),
+        rescore_at=first.rescore_at,
+    )
+    # score, stage and rescore time already stored: only the last activity is new
+    only_time = plan_rescore(scored, activities, PLAYBOOK, NOW)
+    assert only_time is not None and only_time.last_activity_at == first.last_activity_at
+    # once stored, a redelivered record writes nothing
+    assert (
+        plan_rescore(dataclasses.replace(scored, last_activity_at=first.last_activity_at), activities, PLAYBOOK, NOW)
+        is None
+    )

@@ -14,13 +14,13 @@ from ...scoring.stages import STAGES
 from ...storage.routing import ATTENTION
 from ..admin import lead_with_timeline
 from ..http import HttpProblem
+from ..lead_filters import TEMPERATURES, list_filters
 from ..paging import next_cursor, page_request
 from .render import see_other
 
 FUNNEL_DAYS = 30
 # the lead page shows the newest activities (the export holds them all)
 TIMELINE_ACTIVITIES = 100
-TEMPERATURES = ("cold", "warm", "hot")
 PROFILE_FIELDS = ("first_name", "last_name", "company", "job_title", "phone", "country", "company_size", "industry")
 _LEADS_CURSOR = "leads-cursor"  # the JSON list's cursor purpose: a cursor works on both
 
@@ -84,29 +84,27 @@ def leads(request):
 
 
 def _lead_list(request):
-    from ...storage.lead_list import leads_in_stage, leads_in_stage_of_temperature
+    from ...storage.lead_list import leads_in_stage, leads_in_stage_filtered
 
     services, query = request.services, request.query
     email = query.get("email", "").strip()
     if email:
         return _find_by_email(request, email)
     stage = query.get("stage") or "lead"
-    temperature = query.get("temperature") or None
-    if stage not in STAGES or (temperature and temperature not in TEMPERATURES):
+    if stage not in STAGES:
         raise HttpProblem(400, {"stage": f"must be one of {', '.join(STAGES)}"})
-    scope = stage if temperature is None else f"{stage}#{temperature}"
+    filters = list_filters(query)
+    scope = "#".join([stage, *(f"{k}={v}" for k, v in sorted(filters.items()))])
     limit, start = page_request(services, query, _LEADS_CURSOR, scope)
-    if temperature is None:
-        found, last_key = leads_in_stage(stage, limit, start)
+    if filters:
+        found, last_key = leads_in_stage_filtered(stage, filters, limit, start)
     else:
-        found, last_key = leads_in_stage_of_temperature(stage, temperature, limit, start)
+        found, last_key = leads_in_stage(stage, limit, start)
     cursor = next_cursor(services, _LEADS_CURSOR, scope, last_key)
-    more = None
-    if cursor:
-        more = "?" + urlencode(
-            {k: v for k, v in {"stage": stage, "temperature": temperature, "cursor": cursor}.items() if v}
-        )
-    return _list_page(request, found, {"stage": stage, "temperature": temperature or "", "email": ""}, more)
+    kept = {"stage": stage, **filters, **({"limit": query["limit"]} if query.get("limit") else {})}
+    more = "?" + urlencode({**kept, "cursor": cursor}) if cursor else None
+    chosen = {"stage": stage, "temperature": "", "source": "", "campaign": "", **filters, "email": ""}
+    return _list_page(request, found, chosen, more)
 
 
 def _list_page(request, found: list, chosen: dict, more: str | None):
@@ -124,7 +122,8 @@ def _find_by_email(request, email: str):
     from ...storage.lead_list import list_row
 
     lead = request.services.leads.get(lead_id)  # one GetItem
-    return _list_page(request, [list_row(lead)] if lead else [], {"stage": "", "temperature": "", "email": email}, None)
+    chosen = {"stage": "", "temperature": "", "source": "", "campaign": "", "email": email}
+    return _list_page(request, [list_row(lead)] if lead else [], chosen, None)
 
 
 def _lead_page(request, lead_id: str, status: int = 200, errors: dict | None = None):

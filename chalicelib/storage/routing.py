@@ -155,18 +155,13 @@ def _update(
         remove_names.append(f"#r{n}")
     if remove_names:
         parts.append("REMOVE " + ", ".join(remove_names))
-    add_parts = []
-    for n, (name, amount) in enumerate((adds or {}).items()):
-        names[f"#a{n}"], values[f":a{n}"] = name, amount
-        add_parts.append(f"#a{n} :a{n}")
-    if add_parts:
-        parts.append("ADD " + ", ".join(add_parts))
-    delete_parts = []
-    for n, (name, members) in enumerate((deletes or {}).items()):
-        names[f"#d{n}"], values[f":d{n}"] = name, members
-        delete_parts.append(f"#d{n} :d{n}")
-    if delete_parts:
-        parts.append("DELETE " + ", ".join(delete_parts))
+    for clause, tag, changes in (("ADD", "a", adds), ("DELETE", "d", deletes)):
+        clause_parts = []
+        for n, (name, value) in enumerate((changes or {}).items()):
+            names[f"#{tag}{n}"], values[f":{tag}{n}"] = name, value
+            clause_parts.append(f"#{tag}{n} :{tag}{n}")
+        if clause_parts:
+            parts.append(f"{clause} " + ", ".join(clause_parts))
     operation = {"Key": _values(key), "UpdateExpression": " ".join(parts), "ExpressionAttributeNames": names}
     if condition:
         operation["ConditionExpression"] = condition
